@@ -1,0 +1,39 @@
+# docsites — two commands on a fresh machine:  make demo  and  make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test install system-deps clean help
+
+help:
+	@echo "make demo   set up $(VENV), crawl the bundled demo site into corpus.db, print a summary"
+	@echo "make test   set up $(VENV) and the test services, run the test suite"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+# Debian packages the tests drive for real (see scripts/system-deps.sh); skipped when present.
+system-deps:
+	bash scripts/system-deps.sh
+
+demo: $(STAMP)
+	@set -e; port_file=$$(mktemp); \
+	$(BIN)/python -m docsites.demo.server --port 0 --port-file $$port_file >/dev/null & server=$$!; \
+	trap 'kill $$server 2>/dev/null; rm -f $$port_file' EXIT; \
+	for i in $$(seq 50); do [ -s $$port_file ] && break; sleep 0.1; done; \
+	echo "crawling the demo site at http://127.0.0.1:$$(cat $$port_file)/ into corpus.db"; \
+	$(BIN)/scrapy crawl docsites -a start_urls=http://127.0.0.1:$$(cat $$port_file)/ \
+		-s LOG_LEVEL=WARNING -s AUTOTHROTTLE_ENABLED=False -s DOWNLOAD_DELAY=0; \
+	$(BIN)/docsites stats
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

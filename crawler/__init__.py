@@ -1,0 +1,1 @@
+"""The Scrapy project of docsites: `scrapy crawl docsites`."""

@@ -1,0 +1,107 @@
+"""The whole chain for one page: extract -> dedup -> store, ending every page in exactly one place.
+
+`Ingestor.ingest(page)` is what `docsites ingest`, `docsites rebuild` and the Scrapy item pipeline
+call. Extraction is pure and may run elsewhere (a worker process): `Ingestor.store(page, result)`
+takes its result, or the exception it raised, and does the database part in one transaction.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from . import store
+from .decode import DecodeError
+from .dedup import Deduplicator, content_hash
+from .extract import Extraction, extract_page, site_of
+from .model import Document, Page, Rejection
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_KEEP_LANGUAGES = ("zh",)
+DEFAULT_MIN_CHARS = 100
+
+
+@dataclass
+class Outcome:
+    url: str
+    part: int
+    table: str  # documents | duplicates | rejected
+    detail: str = ""  # document id, duplicate kind, or rejection reason
+
+
+class Ingestor:
+    def __init__(self, db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
+                 keep_pages=True, dedup: Deduplicator | None = None):
+        self.db = db
+        self.keep_languages = tuple(keep_languages)
+        self.min_chars = min_chars
+        self.keep_pages = keep_pages
+        self.dedup = dedup or Deduplicator(db)
+
+    def ingest(self, page: Page) -> list[Outcome]:
+        return self.store(page, run_extraction(page))
+
+    def store(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
+        with store.transaction(self.db):
+            encoding = result.encoding if isinstance(result, Extraction) else None
+            if self.keep_pages:
+                store.save_page(self.db, page, encoding)
+            outcomes = self._outcomes(page, result)
+            store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
+        return outcomes
+
+    def _reject(self, url, reason, detail, part=0, site=None, title=None) -> Outcome:
+        store.record_rejection(self.db, Rejection(url, reason, detail, part, site, title))
+        return Outcome(url, part, "rejected", reason)
+
+    def _outcomes(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
+        site = site_of(page.final_url or page.url)
+        if page.status >= 400 or page.status < 200:
+            return [self._reject(page.url, "http_error", f"HTTP {page.status}", site=site)]
+        if isinstance(result, DecodeError):
+            return [self._reject(page.url, "decode_error", str(result), site=site)]
+        if isinstance(result, Exception):
+            return [self._reject(page.url, "extract_error", f"{result.__class__.__name__}: {result}", site=site)]
+        if not result.documents:
+            return [self._reject(page.url, "not_a_document", "no document body found", site=site)]
+        return [self._store_document(doc) for doc in result.documents]
+
+    def _store_document(self, doc: Document) -> Outcome:
+        if doc.lang not in self.keep_languages:
+            return self._reject(doc.url, "language", f"lang={doc.lang}", doc.part, doc.site, doc.title)
+        if len(doc.text) < self.min_chars:
+            return self._reject(doc.url, "too_short", f"{len(doc.text)} chars < {self.min_chars}",
+                                doc.part, doc.site, doc.title)
+        doc_hash = content_hash(doc.text)
+        match = self.dedup.match(doc, doc_hash)
+        if match is None:
+            doc_id = store.record_document(self.db, doc, doc_hash)
+            self.dedup.added(doc_id, doc, doc_hash)
+            return Outcome(doc.url, doc.part, "documents", doc_id)
+        if match.supersede:
+            return self._supersede(doc, doc_hash, match)
+        store.record_duplicate(self.db, doc, match.dup_of, match.kind, match.similarity)
+        return Outcome(doc.url, doc.part, "duplicates", match.kind)
+
+    def _supersede(self, doc: Document, doc_hash: str, match) -> Outcome:
+        """`doc` is a better copy of stored document `match.dup_of`: it takes the document's row
+        (same id) and the page that held the old copy becomes a duplicate pointing at it."""
+        old = self.db.execute("SELECT url, part, title, site FROM documents WHERE id = ?",
+                              [match.dup_of]).fetchone()
+        store.record_document(self.db, doc, doc_hash, doc_id=match.dup_of)
+        self.dedup.added(match.dup_of, doc, doc_hash)
+        if old and (old[0], old[1]) != (doc.url, doc.part):
+            stale = Document(url=old[0], part=old[1], title=old[2], site=old[3])
+            store.record_duplicate(self.db, stale, match.dup_of, match.kind, match.similarity)
+        return Outcome(doc.url, doc.part, "documents", match.dup_of)
+
+
+def run_extraction(page: Page) -> Extraction | Exception:
+    """extract_page, with its failure returned as a value so the page still gets an outcome."""
+    if page.status >= 400 or page.status < 200:
+        return Extraction()
+    try:
+        return extract_page(page)
+    except Exception as e:  # noqa: BLE001 - any extractor failure becomes a rejection, not a lost page
+        logger.warning("extraction failed for %s: %s", page.url, e)
+        return e

@@ -1,0 +1,271 @@
+"""corpus.db: the one module that owns the schema and every write to it.
+
+Tables (see docs/architecture.md):
+  pages       every fetched response, body zlib-compressed, so extraction can be re-run offline
+  documents   one row per distinct document
+  duplicates  a page's document that was not stored because another one is (`dup_of`)
+  rejected    what was fetched and kept out, with a reason code
+  crawl_runs  one row per crawl or ingest run
+
+Invariant: every (url, part) that came out of a fetched page sits in exactly one of documents,
+duplicates and rejected. `record_*` keep it by deleting the other two rows in the same transaction.
+WAL mode, and every write in a transaction, so a kill never leaves a half-written page behind.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zlib
+from contextlib import contextmanager
+from typing import Iterator
+
+import sqlite_utils
+
+from .model import Document, Page, Rejection, document_id, utcnow
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+OUTCOME_TABLES = ("documents", "duplicates", "rejected")
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; the message is meant for the user."""
+
+
+def open_db(path: str) -> sqlite_utils.Database:
+    """Open (creating and migrating if needed) the corpus database at `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise StoreError(f"cannot open database {path}: folder {folder} does not exist")
+    try:
+        db = sqlite_utils.Database(path)
+        db.execute("PRAGMA busy_timeout = 30000")
+        ensure_schema(db)
+    except sqlite_utils.db.sqlite3.DatabaseError as e:  # not a database, locked, read-only …
+        raise StoreError(f"cannot open database {path}: {e}") from e
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    if db.journal_mode != "wal" and db.memory is False:
+        db.enable_wal()
+    tables = set(db.table_names())
+    with db.atomic():
+        if "pages" not in tables:
+            db["pages"].create(
+                {
+                    "url": str, "final_url": str, "status": int, "fetched_at": str,
+                    "content_type": str, "encoding": str, "etag": str, "last_modified": str,
+                    "kind": str, "body": bytes, "sha1": str, "run_id": int,
+                },
+                pk="url",
+            )
+        if "documents" not in tables:
+            db["documents"].create(
+                {
+                    "id": str, "url": str, "part": int, "site": str, "title": str, "text": str,
+                    "chars": int, "lang": str, "published": str, "traditional": int,
+                    "truncated": int, "content_hash": str, "meta": str, "quality": str,
+                    "first_seen": str, "updated_at": str,
+                },
+                pk="id",
+                not_null=["url", "part", "text"],
+            )
+            db["documents"].create_index(["url", "part"], unique=True)
+            db["documents"].create_index(["content_hash"])
+            db["documents"].create_index(["site"])
+        if "duplicates" not in tables:
+            db["duplicates"].create(
+                {
+                    "url": str, "part": int, "title": str, "site": str, "dup_of": str,
+                    "kind": str, "similarity": float, "seen_at": str,
+                },
+                pk=("url", "part"),
+            )
+            db["duplicates"].create_index(["dup_of"])
+        if "rejected" not in tables:
+            db["rejected"].create(
+                {
+                    "url": str, "part": int, "site": str, "title": str, "reason": str,
+                    "detail": str, "seen_at": str,
+                },
+                pk=("url", "part"),
+            )
+            db["rejected"].create_index(["reason"])
+        if "crawl_runs" not in tables:
+            db["crawl_runs"].create(
+                {
+                    "id": int, "spider": str, "arguments": str, "started_at": str,
+                    "finished_at": str, "finish_reason": str, "stats": str,
+                },
+                pk="id",
+            )
+        if "_schema" not in tables:
+            db["_schema"].insert({"version": SCHEMA_VERSION}, pk="version")
+    # Later stages (dedup index, full-text search) add their own tables through these hooks.
+    for hook in SCHEMA_HOOKS:
+        hook(db)
+
+
+# Callables taking the Database, run after the core schema exists (idempotent).
+SCHEMA_HOOKS: list = []
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    with db.atomic():
+        yield db
+
+
+def compress(body: bytes) -> bytes:
+    return zlib.compress(body, 6)
+
+
+def decompress(blob: bytes | None) -> bytes:
+    return zlib.decompress(blob) if blob else b""
+
+
+def save_page(db: sqlite_utils.Database, page: Page, encoding: str | None = None) -> None:
+    headers = page.headers
+    db["pages"].upsert(
+        {
+            "url": page.url,
+            "final_url": page.final_url or page.url,
+            "status": page.status,
+            "fetched_at": page.fetched_at,
+            "content_type": headers.get("content-type"),
+            "encoding": encoding,
+            "etag": headers.get("etag"),
+            "last_modified": headers.get("last-modified"),
+            "kind": page.kind,
+            "body": compress(page.body),
+            "sha1": page.sha1,
+            "run_id": page.run_id,
+        },
+        pk="url",
+    )
+
+
+def load_page(row: dict) -> Page:
+    headers = {
+        k: row[col]
+        for k, col in (("content-type", "content_type"), ("etag", "etag"), ("last-modified", "last_modified"))
+        if row.get(col)
+    }
+    return Page(
+        url=row["url"], body=decompress(row["body"]), kind=row.get("kind") or "html",
+        status=row["status"], final_url=row.get("final_url"), headers=headers,
+        fetched_at=row["fetched_at"], run_id=row.get("run_id"),
+    )
+
+
+def iter_pages(db: sqlite_utils.Database, where: str | None = None) -> Iterator[Page]:
+    for row in db["pages"].rows_where(where, order_by="url"):
+        yield load_page(row)
+
+
+def _clear_outcome(db, url: str, part: int, keep: str) -> None:
+    for table in OUTCOME_TABLES:
+        if table != keep:
+            db.execute(f"DELETE FROM [{table}] WHERE url = ? AND part = ?", [url, part])
+
+
+def clear_page_outcomes(db, url: str, keep_parts: int = 0) -> None:
+    """Forget outcomes for parts >= keep_parts of a page (a re-extraction found fewer documents)."""
+    for table in OUTCOME_TABLES:
+        db.execute(f"DELETE FROM [{table}] WHERE url = ? AND part >= ?", [url, keep_parts])
+
+
+def record_document(db, doc: Document, content_hash: str, doc_id: str | None = None) -> str:
+    """Store `doc` (insert or update in place); returns its id. Run inside a transaction."""
+    now = utcnow()
+    doc_id = doc_id or document_id(doc.url, doc.part)
+    _clear_outcome(db, doc.url, doc.part, keep="documents")
+    existing = db.execute("SELECT first_seen FROM documents WHERE id = ?", [doc_id]).fetchone()
+    row = {
+        "id": doc_id, "url": doc.url, "part": doc.part, "site": doc.site, "title": doc.title,
+        "text": doc.text, "chars": len(doc.text), "lang": doc.lang, "published": doc.published,
+        "traditional": int(doc.traditional), "truncated": int(doc.truncated),
+        "content_hash": content_hash,
+        "meta": json.dumps(doc.meta, ensure_ascii=False),
+        "quality": json.dumps(doc.quality, ensure_ascii=False),
+        "first_seen": existing[0] if existing else now, "updated_at": now,
+    }
+    # (url, part) may belong to another id when the better copy of a document moved here.
+    db.execute("DELETE FROM documents WHERE url = ? AND part = ? AND id != ?", [doc.url, doc.part, doc_id])
+    db["documents"].upsert(row, pk="id")
+    return doc_id
+
+
+def record_duplicate(db, doc: Document, dup_of: str, kind: str, similarity: float) -> None:
+    _clear_outcome(db, doc.url, doc.part, keep="duplicates")
+    db["duplicates"].upsert(
+        {
+            "url": doc.url, "part": doc.part, "title": doc.title, "site": doc.site,
+            "dup_of": dup_of, "kind": kind, "similarity": round(float(similarity), 4),
+            "seen_at": utcnow(),
+        },
+        pk=("url", "part"),
+    )
+
+
+def record_rejection(db, rej: Rejection) -> None:
+    _clear_outcome(db, rej.url, rej.part, keep="rejected")
+    db["rejected"].upsert(
+        {
+            "url": rej.url, "part": rej.part, "site": rej.site, "title": rej.title,
+            "reason": rej.reason, "detail": rej.detail[:500], "seen_at": utcnow(),
+        },
+        pk=("url", "part"),
+    )
+
+
+def start_run(db, spider: str, arguments: dict) -> int:
+    with transaction(db):
+        table = db["crawl_runs"].insert(
+            {
+                "spider": spider,
+                "arguments": json.dumps(arguments, ensure_ascii=False, default=str),
+                "started_at": utcnow(),
+            }
+        )
+    return table.last_pk
+
+
+def finish_run(db, run_id: int, reason: str, stats: dict) -> None:
+    with transaction(db):
+        db["crawl_runs"].update(
+            run_id,
+            {
+                "finished_at": utcnow(),
+                "finish_reason": reason,
+                "stats": json.dumps(stats, ensure_ascii=False, default=str),
+            },
+        )
+
+
+def check_invariant(db) -> list[str]:
+    """Problems with the one-place rule; an empty list means the corpus accounts for every page."""
+    problems = []
+    for url, part, n in db.execute(
+        """SELECT url, part, count(*) FROM (
+               SELECT url, part FROM documents UNION ALL
+               SELECT url, part FROM duplicates UNION ALL
+               SELECT url, part FROM rejected)
+           GROUP BY url, part HAVING count(*) != 1"""
+    ).fetchall():
+        problems.append(f"{url}#{part} is in {n} outcome tables")
+    for (url,) in db.execute(
+        """SELECT url FROM pages WHERE url NOT IN (
+               SELECT url FROM documents UNION SELECT url FROM duplicates
+               UNION SELECT url FROM rejected)"""
+    ).fetchall():
+        problems.append(f"{url} was fetched but has no outcome")
+    for url, part, dup_of in db.execute(
+        "SELECT url, part, dup_of FROM duplicates WHERE dup_of NOT IN (SELECT id FROM documents)"
+    ).fetchall():
+        problems.append(f"{url}#{part} points at missing document {dup_of}")
+    return problems
