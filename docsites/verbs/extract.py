@@ -1,0 +1,68 @@
+"""`docsites extract`: print the documents found in saved pages, one JSON line each."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import click
+
+from pipelines.ingest import run_extraction
+from pipelines.inputs import InputError, read_pages
+
+# Below this many inputs a process pool costs more to start than it saves.
+POOL_MIN_INPUTS = 8
+
+
+def _extract_one(args: tuple[str, str | None]) -> tuple[str, list[dict], str | None]:
+    """Worker: (path, lines of JSON documents, error message or None)."""
+    path, url = args
+    docs = []
+    try:
+        for page in read_pages(path, url):
+            result = run_extraction(page)
+            if isinstance(result, Exception):
+                return path, docs, f"{page.url}: {result.__class__.__name__}: {result}"
+            docs.extend(d.to_json() for d in result.documents)
+    except InputError as e:
+        return path, docs, str(e)
+    return path, docs, None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--url", help="URL to report for the inputs (default: the WARC target URI, else the path)")
+@click.option("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+def extract(paths, url, jobs):
+    """Print one JSON line per document found in each saved page.
+
+    Inputs: .html/.htm (raw bytes, charset detected), .warc/.warc.gz (response records),
+    .txt (a page already flattened to text). A bad input is reported on stderr and the
+    others are still processed; the exit status is 1 if any input failed.
+
+    \b
+    Example:
+        docsites extract page.html saved.warc.gz > docs.jsonl
+    """
+    jobs = jobs or os.cpu_count() or 1
+    work = [(p, url) for p in paths]
+    failed = 0
+    if jobs > 1 and len(work) >= POOL_MIN_INPUTS:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        results = pool.map(_extract_one, work, chunksize=max(1, len(work) // (jobs * 8)))
+    else:
+        pool, results = None, map(_extract_one, work)
+    try:
+        for path, docs, error in results:
+            for d in docs:
+                click.echo(json.dumps(d, ensure_ascii=False))
+            if error:
+                failed += 1
+                click.echo(f"error: {error}", err=True)
+    finally:
+        if pool:
+            pool.shutdown()
+    if failed:
+        sys.exit(1)
+
