@@ -1,16 +1,34 @@
-"""Duplicate detection on cleaned, simplified text.
+"""Duplicate detection on cleaned, simplified text: exact, near and contained copies.
 
-First version: exact duplicates on a hash of the normalised text (width, case, punctuation and
-white space folded). Near and containment duplicates plug in behind the same `Deduplicator.match`.
+A document is compared on its normalised text (`normalise`: width, case, punctuation and white space
+folded; script was already folded to simplified by extraction):
+
+- exact      the normalised texts hash the same (`content_hash`, indexed in `documents`);
+- near       Jaccard similarity of the character-shingle sets >= `near_threshold`;
+- contained  the shorter copy's shingles lie mostly (>= `containment_threshold`) inside the longer
+             one: a truncated preview of it.
+
+Candidates come from an LSH index kept in corpus.db (tables `dedup_signatures`, `dedup_bands`, see
+`ensure_schema`), so the index persists between runs and memory stays flat: two band families, one on
+the MinHash of the whole text (near copies) and one on the MinHash of its first `prefix_chars`
+characters (previews share their opening with the full text, even when they are a third of it).
+Candidates are ranked by their stored signatures (estimated Jaccard and containment) and only the best
+few are verified on exact shingle sets, so boilerplate shared by many documents (a standard report
+opening) costs a bounded amount of work and never decides alone. docs/dedup.md has the measurements
+behind every default in `DedupConfig`.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields
 
+import numpy as np
+
+from . import minhash
 from .model import Document
 
 logger = logging.getLogger(__name__)
@@ -28,6 +46,45 @@ def content_hash(text: str) -> str:
 
 
 @dataclass
+class DedupConfig:
+    """Every dedup parameter, with its default, in one place (Scrapy settings `DEDUP_<NAME>` override
+    them through `from_settings`). Changing a field marked (index) needs `docsites dedup --rebuild`."""
+
+    shingle: int = 5                   # (index) characters per shingle
+    num_perm: int = 128                # (index) MinHash permutations of the whole text
+    bands: int = 32                    # (index) LSH bands over them ...
+    rows: int = 4                      # (index) ... of this many rows: S-curve midpoint ~0.42
+    prefix_chars: int = 200            # (index) the opening that previews share with the full text
+    prefix_perm: int = 48              # (index)
+    prefix_bands: int = 16             # (index)
+    prefix_rows: int = 3               # (index)
+    seed: int = 1                      # (index)
+    near_threshold: float = 0.5        # exact Jaccard of shingle sets for `near`
+    containment_threshold: float = 0.8  # share of the shorter copy's shingles inside the longer one
+    min_contained_shingles: int = 60   # a shorter copy must have this many shingles to be `contained`
+    per_band_limit: int = 64           # bucket rows read per band key (bounds very common openings)
+    verify: int = 8                    # candidates verified on exact shingle sets, best estimates first
+    supersede_ratio: float = 1.05      # a copy with this many times the shingles takes over the text
+
+    INDEX_FIELDS = ("shingle", "num_perm", "bands", "rows", "prefix_chars", "prefix_perm",
+                    "prefix_bands", "prefix_rows", "seed")
+
+    @classmethod
+    def from_settings(cls, settings) -> "DedupConfig":
+        """Read `DEDUP_SHINGLE`, `DEDUP_NEAR_THRESHOLD`, … from a Scrapy Settings (or a dict)."""
+        kwargs = {}
+        for f in fields(cls):
+            key = f"DEDUP_{f.name.upper()}"
+            value = settings.get(key) if hasattr(settings, "get") else None
+            if value is not None:
+                kwargs[f.name] = type(f.default)(value)
+        return cls(**kwargs)
+
+    def index_params(self) -> dict:
+        return {k: getattr(self, k) for k in self.INDEX_FIELDS}
+
+
+@dataclass
 class Match:
     """`doc` duplicates stored document `dup_of`. With `supersede`, `doc` is the better copy: the
     stored document takes its text (keeping its id) and the stored copy's page becomes the duplicate."""
@@ -36,21 +93,266 @@ class Match:
     kind: str  # exact | near | contained
     similarity: float
     supersede: bool = False
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Fingerprint:
+    norm: str
+    hv64: np.ndarray          # shingle hashes, one per position
+    sig: np.ndarray           # MinHash of the whole text
+    psig: np.ndarray          # MinHash of its opening
+    nshingles: int            # distinct shingles
+
+    def shingle_set(self) -> np.ndarray:
+        return np.unique(self.hv64)
+
+
+def fingerprint(text: str, config: DedupConfig, normalised: bool = False) -> Fingerprint:
+    norm = text if normalised else normalise(text)
+    hv64 = minhash.shingle_hashes64(norm, config.shingle)
+    hv32 = minhash.fold32(hv64)
+    sig = minhash.signature(hv32, config.num_perm, config.seed)
+    nprefix = max(config.prefix_chars - config.shingle + 1, 1)
+    psig = minhash.signature(hv32[:nprefix], config.prefix_perm, config.seed + 1)
+    return Fingerprint(norm, hv64, sig, psig, int(np.unique(hv64).size))
+
+
+def band_keys(sig: np.ndarray, psig: np.ndarray, config: DedupConfig) -> list[int]:
+    return (minhash.band_keys(sig, config.bands, config.rows, salt=1)
+            + minhash.band_keys(psig, config.prefix_bands, config.prefix_rows, salt=2))
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> dict:
+    """Exact set figures for two distinct-shingle arrays."""
+    inter = int(np.intersect1d(a, b, assume_unique=True).size)
+    na, nb = int(a.size), int(b.size)
+    union = na + nb - inter
+    return {
+        "shingles": [na, nb], "shared": inter,
+        "jaccard": inter / union if union else 1.0,
+        "containment": inter / min(na, nb) if min(na, nb) else 0.0,
+    }
+
+
+def judge(ov: dict, config: DedupConfig) -> tuple[str, float] | None:
+    """(kind, similarity) when the figures make a duplicate, else None."""
+    na, nb = ov["shingles"]
+    small, large = min(na, nb), max(na, nb)
+    contained = ov["containment"] >= config.containment_threshold and small >= config.min_contained_shingles
+    if contained and small < large * 0.9:
+        return "contained", ov["containment"]
+    if ov["jaccard"] >= config.near_threshold:
+        return "near", ov["jaccard"]
+    if contained:
+        return "contained", ov["containment"]
+    return None
+
+
+def ensure_schema(db) -> None:
+    """Schema hook (store.SCHEMA_HOOKS): the persistent LSH index. Bands are a WITHOUT ROWID table
+    keyed (h, key): one B-tree serves both the lookup by band key and the removal of a document."""
+    with db.atomic():
+        db.execute("""CREATE TABLE IF NOT EXISTS dedup_signatures (
+            key INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, nchars INTEGER,
+            nshingles INTEGER, sig BLOB, psig BLOB)""")
+        db.execute("""CREATE TABLE IF NOT EXISTS dedup_bands (
+            h INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (h, key)) WITHOUT ROWID""")
+        db.execute("CREATE TABLE IF NOT EXISTS dedup_meta (name TEXT PRIMARY KEY, value TEXT)")
+
+
+def _register_hook() -> None:
+    from . import store
+    if ensure_schema not in store.SCHEMA_HOOKS:
+        store.SCHEMA_HOOKS.append(ensure_schema)
+
+
+_register_hook()
 
 
 class Deduplicator:
-    def __init__(self, db):
+    """Finds the stored document a new one duplicates, and keeps the index in step with `documents`.
+
+    `match` looks; `added`/`removed` must be called (in the same transaction) when a document is
+    stored, its text replaced, or it leaves the corpus. Nothing is held in memory between calls."""
+
+    def __init__(self, db, config: DedupConfig | None = None, index_missing: bool = True):
         self.db = db
+        self.config = config or DedupConfig()
+        ensure_schema(db)
+        self._cache: tuple[str, Fingerprint] | None = None
+        self._check_params()
+        if index_missing:
+            self.index_missing()
 
-    def match(self, doc: Document, doc_hash: str) -> Match | None:
-        row = self.db.execute(
-            "SELECT id FROM documents WHERE content_hash = ? AND NOT (url = ? AND part = ?) LIMIT 1",
-            [doc_hash, doc.url, doc.part],
-        ).fetchone()
-        return Match(row[0], "exact", 1.0) if row else None
+    @classmethod
+    def from_crawler(cls, crawler, db):
+        return cls(db, DedupConfig.from_settings(crawler.settings))
 
-    def added(self, doc_id: str, doc: Document, doc_hash: str) -> None:
+    # -- index bookkeeping ------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        row = self.db.execute("SELECT value FROM dedup_meta WHERE name = 'index'").fetchone()
+        params = json.dumps(self.config.index_params(), sort_keys=True)
+        if row is None:
+            with self.db.atomic():
+                self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
+        elif row[0] != params:
+            has_index = self.db.execute("SELECT 1 FROM dedup_signatures LIMIT 1").fetchone()
+            if has_index:
+                logger.warning("dedup index was built with %s, settings now say %s: run "
+                               "`docsites dedup --rebuild`", row[0], params)
+                self.stale = True
+                return
+            with self.db.atomic():
+                self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
+        self.stale = False
+
+    def index_missing(self) -> int:
+        """Index stored documents that have no signature (a database from before this index)."""
+        rows = self.db.execute(
+            """SELECT d.id, d.text FROM documents d LEFT JOIN dedup_signatures s ON s.doc_id = d.id
+               WHERE s.key IS NULL""").fetchall()
+        if rows:
+            with self.db.atomic():
+                for doc_id, text in rows:
+                    self._insert(doc_id, fingerprint(text or "", self.config), len(text or ""))
+            logger.info("dedup: indexed %d documents that had no signature", len(rows))
+        return len(rows)
+
+    def _fingerprint(self, text: str) -> Fingerprint:
+        if self._cache is not None and self._cache[0] is text:
+            return self._cache[1]
+        fp = fingerprint(text, self.config)
+        self._cache = (text, fp)
+        return fp
+
+    def _insert(self, doc_id: str, fp: Fingerprint, nchars: int) -> None:
+        cur = self.db.execute(
+            "INSERT INTO dedup_signatures (doc_id, nchars, nshingles, sig, psig) VALUES (?, ?, ?, ?, ?)",
+            [doc_id, nchars, fp.nshingles, fp.sig.tobytes(), fp.psig.tobytes()])
+        key = cur.lastrowid
+        self.db.conn.executemany("INSERT OR IGNORE INTO dedup_bands (h, key) VALUES (?, ?)",
+                                 [(h, key) for h in band_keys(fp.sig, fp.psig, self.config)])
+
+    def added(self, doc_id: str, doc: Document, doc_hash: str | None = None) -> None:
         """A document was stored (or its text replaced): index it for later matches."""
+        self.removed(doc_id)
+        self._insert(doc_id, self._fingerprint(doc.text), len(doc.text))
 
     def removed(self, doc_id: str) -> None:
-        """A document left the corpus: forget it."""
+        """A document left the corpus (or is about to be re-indexed): forget it."""
+        row = self.db.execute("SELECT key, sig, psig FROM dedup_signatures WHERE doc_id = ?", [doc_id]).fetchone()
+        if row is None:
+            return
+        key, sig, psig = row
+        keys = band_keys(np.frombuffer(sig, np.uint32), np.frombuffer(psig, np.uint32), self.config)
+        self.db.conn.executemany("DELETE FROM dedup_bands WHERE h = ? AND key = ?", [(h, key) for h in keys])
+        self.db.execute("DELETE FROM dedup_signatures WHERE key = ?", [key])
+
+    # -- matching ---------------------------------------------------------------------------------
+    def candidates(self, fp: Fingerprint, exclude=()) -> list[dict]:
+        """Stored documents sharing an LSH band with `fp`, best estimated similarity first."""
+        cfg = self.config
+        keys = band_keys(fp.sig, fp.psig, cfg)
+        sub = " UNION ALL ".join(["SELECT * FROM (SELECT key FROM dedup_bands WHERE h = ? LIMIT ?)"] * len(keys))
+        params = [v for h in keys for v in (h, cfg.per_band_limit)]
+        rows = self.db.execute(
+            f"""SELECT s.doc_id, s.nshingles, s.sig, s.psig, b.hits FROM
+                  (SELECT key, count(*) AS hits FROM ({sub}) GROUP BY key) b
+                JOIN dedup_signatures s ON s.key = b.key""", params).fetchall()
+        out = []
+        for doc_id, nsh, sig, psig, hits in rows:
+            if doc_id in exclude:
+                continue
+            j = float(np.mean(np.frombuffer(sig, np.uint32) == fp.sig))
+            pj = float(np.mean(np.frombuffer(psig, np.uint32) == fp.psig))
+            small = max(min(nsh, fp.nshingles), 1)
+            c = min(1.0, j * (nsh + fp.nshingles) / ((1 + j) * small))
+            out.append({"doc_id": doc_id, "hits": hits, "est_jaccard": j, "est_containment": c,
+                        "est_prefix": pj})
+        # Containment estimates ride on the whole-text signature; the prefix only breaks ties.
+        out.sort(key=lambda c: (max(c["est_containment"], c["est_jaccard"]), c["est_prefix"], c["hits"]),
+                 reverse=True)
+        return out
+
+    def compare(self, fp: Fingerprint, doc_id: str, text: str | None = None) -> dict:
+        """Exact overlap of `fp` with stored document `doc_id` (its text read from `documents`)."""
+        if text is None:
+            row = self.db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
+            text = row[0] if row else ""
+        other = minhash.shingle_hashes64(normalise(text), self.config.shingle)
+        return overlap(fp.shingle_set(), np.unique(other))
+
+    def match(self, doc: Document, doc_hash: str, exclude=()) -> Match | None:
+        """The stored document `doc` duplicates, if any (documents whose id is in `exclude` are
+        not considered: the caller's own previous copy)."""
+        exclude = set(exclude)
+        qmarks = ",".join("?" * len(exclude))
+        row = self.db.execute(
+            f"""SELECT id FROM documents WHERE content_hash = ? AND NOT (url = ? AND part = ?)
+                {f"AND id NOT IN ({qmarks})" if exclude else ""} LIMIT 1""",
+            [doc_hash, doc.url, doc.part, *exclude],
+        ).fetchone()
+        if row:
+            return Match(row[0], "exact", 1.0, detail={"content_hash": doc_hash})
+        fp = self._fingerprint(doc.text)
+        if not fp.norm:
+            return None
+        best = None
+        floor = 0.6 * min(self.config.near_threshold, self.config.containment_threshold)
+        for cand in self.candidates(fp, exclude)[: self.config.verify]:
+            if max(cand["est_containment"], cand["est_jaccard"]) < floor and cand["est_prefix"] < 0.5:
+                continue
+            ov = self.compare(fp, cand["doc_id"])
+            verdict = judge(ov, self.config)
+            if verdict is None:
+                continue
+            kind, sim = verdict
+            rank = (ov["containment"], ov["jaccard"])
+            if best is None or rank > best[0]:
+                best = (rank, kind, sim, cand["doc_id"], ov)
+        if best is None:
+            return None
+        _, kind, sim, dup_of, ov = best
+        return Match(dup_of, kind, sim, supersede=self.better(doc, ov, dup_of), detail=ov)
+
+    def still_matches(self, doc: Document, doc_hash: str, doc_id: str) -> bool:
+        """Is `doc` still a copy of stored document `doc_id` (its own page's previous version)?"""
+        row = self.db.execute("SELECT content_hash, text FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            return False
+        if row[0] == doc_hash:
+            return True
+        return judge(self.compare(self._fingerprint(doc.text), doc_id, row[1]), self.config) is not None
+
+    def better(self, doc: Document, ov: dict, stored_id: str) -> bool:
+        """Is `doc` a more complete copy than the stored one? (ov["shingles"] = [doc's, stored's])"""
+        n_new, n_old = ov["shingles"]
+        if n_new >= n_old * self.config.supersede_ratio:
+            return True
+        if n_new >= n_old and not doc.truncated:
+            row = self.db.execute("SELECT truncated FROM documents WHERE id = ?", [stored_id]).fetchone()
+            return bool(row and row[0])
+        return False
+
+
+def shared_passages(a: str, b: str, n: int, limit: int = 3) -> list[str]:
+    """The longest runs of `a` (normalised) made of shingles that also occur in `b`: what two copies
+    share, for `docsites dedup --explain`."""
+    a, b = normalise(a), normalise(b)
+    if len(a) < n or len(b) < n:
+        return []
+    inb = np.isin(minhash.shingle_hashes64(a, n), minhash.shingle_hashes64(b, n))
+    runs, start = [], None
+    for i, hit in enumerate(list(inb) + [False]):
+        if hit and start is None:
+            start = i
+        elif not hit and start is not None:
+            runs.append((i - start, start))
+            start = None
+    runs.sort(reverse=True)
+    return [a[s:s + length + n - 1] for length, s in runs[:limit]]
+
+
+def config_dict(config: DedupConfig) -> dict:
+    return asdict(config)

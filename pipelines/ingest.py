@@ -13,7 +13,7 @@ from . import store
 from .decode import DecodeError
 from .dedup import Deduplicator, content_hash
 from .extract import Extraction, extract_page, site_of
-from .model import Document, Page, Rejection
+from .model import Document, Page, Rejection, document_id
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,10 @@ class Ingestor:
             encoding = result.encoding if isinstance(result, Extraction) else None
             if self.keep_pages:
                 store.save_page(self.db, page, encoding)
+            held = self._held(page.url)
             outcomes = self._outcomes(page, result)
             store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
+            self._rehome_orphans(held)
         return outcomes
 
     def _reject(self, url, reason, detail, part=0, site=None, title=None) -> Outcome:
@@ -66,16 +68,23 @@ class Ingestor:
             return [self._reject(page.url, "not_a_document", "no document body found", site=site)]
         return [self._store_document(doc) for doc in result.documents]
 
-    def _store_document(self, doc: Document) -> Outcome:
+    def _store_document(self, doc: Document, prefer_id: str | None = None) -> Outcome:
         if doc.lang not in self.keep_languages:
             return self._reject(doc.url, "language", f"lang={doc.lang}", doc.part, doc.site, doc.title)
         if len(doc.text) < self.min_chars:
             return self._reject(doc.url, "too_short", f"{len(doc.text)} chars < {self.min_chars}",
                                 doc.part, doc.site, doc.title)
         doc_hash = content_hash(doc.text)
-        match = self.dedup.match(doc, doc_hash)
+        held = self._held(doc.url, doc.part)
+        held_id = next(iter(held), None)
+        if held_id and self.dedup.still_matches(doc, doc_hash, held_id):
+            # The same page again (a re-crawl or re-ingest): update in place, id and duplicates stay.
+            store.record_document(self.db, doc, doc_hash, doc_id=held_id)
+            self.dedup.added(held_id, doc, doc_hash)
+            return Outcome(doc.url, doc.part, "documents", held_id)
+        match = self.dedup.match(doc, doc_hash, exclude=held)
         if match is None:
-            doc_id = store.record_document(self.db, doc, doc_hash)
+            doc_id = store.record_document(self.db, doc, doc_hash, doc_id=prefer_id or self._fresh_id(doc))
             self.dedup.added(doc_id, doc, doc_hash)
             return Outcome(doc.url, doc.part, "documents", doc_id)
         if match.supersede:
@@ -94,6 +103,56 @@ class Ingestor:
             stale = Document(url=old[0], part=old[1], title=old[2], site=old[3])
             store.record_duplicate(self.db, stale, match.dup_of, match.kind, match.similarity)
         return Outcome(doc.url, doc.part, "documents", match.dup_of)
+
+    # -- documents leaving the corpus -------------------------------------------------------------
+    def _held(self, url: str, part: int | None = None) -> set[str]:
+        """Ids of the documents stored from this page (or this part of it) right now."""
+        if part is None:
+            rows = self.db.execute("SELECT id FROM documents WHERE url = ?", [url]).fetchall()
+        else:
+            rows = self.db.execute("SELECT id FROM documents WHERE url = ? AND part = ?", [url, part]).fetchall()
+        return {r[0] for r in rows}
+
+    def _fresh_id(self, doc: Document) -> str:
+        """document_id(url, part), unless a better copy that arrived elsewhere already took that id
+        over (supersede moves a document's text, not its id); then a derived one."""
+        doc_id, n = document_id(doc.url, doc.part), 1
+        while True:
+            row = self.db.execute("SELECT url, part FROM documents WHERE id = ?", [doc_id]).fetchone()
+            if row is None or (row[0], row[1]) == (doc.url, doc.part):
+                return doc_id
+            n += 1
+            doc_id = document_id(f"{doc.url}#{n}", doc.part)
+
+    def _rehome_orphans(self, held: set[str]) -> None:
+        """Documents in `held` that re-ingest took out of the corpus leave their duplicates behind:
+        re-extract each duplicate's page and dedup it again (the first that becomes a document keeps
+        the old id), so no `dup_of` is left dangling."""
+        for doc_id in sorted(held):
+            if self.db.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone():
+                continue
+            self.dedup.removed(doc_id)
+            prefer = doc_id
+            dups = self.db.execute("SELECT url, part FROM duplicates WHERE dup_of = ? ORDER BY seen_at, url",
+                                   [doc_id]).fetchall()
+            for url, part in dups:
+                outcome = self._rehome(url, part, doc_id, prefer)
+                if outcome.table == "documents" and outcome.detail == prefer:
+                    prefer = None
+
+    def _rehome(self, url: str, part: int, old_id: str, prefer_id: str | None) -> Outcome:
+        row = self.db.execute("SELECT * FROM pages WHERE url = ?", [url]).fetchone()
+        doc = None
+        if row is not None:
+            cols = [c[0] for c in self.db.execute("SELECT * FROM pages LIMIT 0").description]
+            result = run_extraction(store.load_page(dict(zip(cols, row))))
+            if isinstance(result, Extraction):
+                doc = next((d for d in result.documents if d.part == part), None)
+        if doc is None:
+            return self._reject(url, "orphaned_duplicate",
+                                f"was a duplicate of {old_id}, which left the corpus; its page cannot be re-read",
+                                part)
+        return self._store_document(doc, prefer_id=prefer_id)
 
 
 def run_extraction(page: Page) -> Extraction | Exception:
