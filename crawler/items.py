@@ -3,9 +3,12 @@ import scrapy
 
 
 class PageItem(scrapy.Item):
-    url = scrapy.Field()         # the URL requested (canonical)
-    final_url = scrapy.Field()   # after redirects
+    url = scrapy.Field()          # the URL requested (canonical; before redirects)
+    final_url = scrapy.Field()    # after redirects
     status = scrapy.Field()
-    headers = scrapy.Field()     # dict, lower-cased names
-    body = scrapy.Field()        # raw bytes
-    site = scrapy.Field()        # the site profile's name, when one matched
+    headers = scrapy.Field()      # dict, lower-cased names
+    body = scrapy.Field()         # raw bytes
+    site = scrapy.Field()         # the site profile's name, when one matched
+    kind = scrapy.Field()         # start | listing | document (profile mode) | page (generic mode)
+    family = scrapy.Field()       # the profile's chrome family id
+    stored_sha1 = scrapy.Field()  # sha1 of the body the corpus already holds for this URL, if any

@@ -1,46 +1,139 @@
-"""Scrapy item pipeline: every fetched page goes through `pipelines.ingest` into corpus.db."""
+"""Scrapy item pipeline: every fetched page goes through `pipelines.ingest` into corpus.db,
+without blocking the reactor.
+
+Extraction (CPU) runs in a pool of worker processes; storage (disk) in one writer thread that owns
+the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
+back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait: memory stays
+bounded. Scrapy waits for items in progress before closing, and the run's `crawl_runs` row is
+finished, and the writer drained, on `spider_closed`.
+
+Shortcuts that keep the corpus unchanged: a 304 answer, or a body whose sha1 equals the stored one,
+is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
+A listing page of a site profile is not extracted: the profile says it holds no document, so it
+is recorded as `not_a_document`.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
+from scrapy import signals
+
+from crawler.corpuswriter import CorpusWriter
 from pipelines import store
-from pipelines.ingest import Ingestor
+from pipelines.extract import Extraction
+from pipelines.ingest import run_extraction
 from pipelines.model import Page
 
 logger = logging.getLogger(__name__)
 
 
+def index_final_url(db) -> None:
+    """Incremental lookups find a page under the URL a redirect led to as well."""
+    if "pages" in db.table_names():
+        db.execute("CREATE INDEX IF NOT EXISTS idx_pages_final_url ON pages(final_url)")
+
+
+if index_final_url not in store.SCHEMA_HOOKS:
+    store.SCHEMA_HOOKS.append(index_final_url)
+
+
+def _warm_worker() -> None:
+    import pipelines.extract  # noqa: F401 - load trafilatura, OpenCC … once per worker, not per page
+
+
+def _store(ingestor, page, result):
+    return ingestor.store(page, result)
+
+
 class CorpusPipeline:
-    def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None):
+    def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None, processing: bool = True,
+                 workers: int = 0, batch_size: int = 100):
         self.db_path = db_path
         self.keep_languages = keep_languages
         self.min_chars = min_chars
         self.crawler = crawler
-        self.db = None
+        self.processing = processing
+        self.workers = workers or os.cpu_count() or 1
+        self.batch_size = batch_size
+        self.writer: CorpusWriter | None = None
+        self.pool: ProcessPoolExecutor | None = None
         self.run_id = None
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(s.get("CORPUS_DB"), s.getlist("KEEP_LANGUAGES"), s.getint("MIN_DOCUMENT_CHARS"), crawler)
+        pipeline = cls(s.get("CORPUS_DB"), s.getlist("KEEP_LANGUAGES"), s.getint("MIN_DOCUMENT_CHARS"), crawler,
+                       processing=s.getbool("DOCSITES_PROCESSING", True), workers=s.getint("EXTRACT_WORKERS"),
+                       batch_size=s.getint("WRITER_BATCH_SIZE", 100))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
+    # --- lifecycle ---------------------------------------------------------------------------
     def open_spider(self, spider=None):
-        self.db = store.open_db(self.db_path)
-        self.ingestor = Ingestor(self.db, self.keep_languages, self.min_chars)
+        if not self.processing:
+            logger.warning("DOCSITES_PROCESSING is off: pages are fetched and followed, nothing is stored")
+            return
         spider = spider or self.crawler.spider
-        self.run_id = store.start_run(self.db, spider.name, dict(getattr(spider, "_crawl_args", {})) or {
-            k: v for k, v in vars(spider).items() if k in ("start_urls", "max_pages", "sites", "query")})
+        self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size)
+        self.writer.open()
+        self.pool = self.new_pool()
+        arguments = dict(getattr(spider, "_crawl_args", {}))
+        self.run_id = self.writer.submit(lambda ing: store.start_run(ing.db, spider.name, arguments)).result()
 
-    def close_spider(self, spider=None):
-        stats = self.crawler.stats.get_stats() if self.crawler else {}
-        reason = stats.get("finish_reason", "finished")
-        store.finish_run(self.db, self.run_id, reason, stats)
-        self.db.close()
+    def new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: forking a process that runs a reactor and a writer thread is unsafe
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_warm_worker)
 
-    def process_item(self, item, spider=None):
+    def spider_closed(self, spider=None, reason="finished"):
+        if self.writer is None:
+            return
+        stats = dict(self.crawler.stats.get_stats()) if self.crawler else {}
+        stats["finish_reason"] = reason
+        self.writer.submit(lambda ing: store.finish_run(ing.db, self.run_id, reason, stats))
+        self.writer.close()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        logger.info("corpus writer: %d transactions", self.writer.batches)
+        self.writer = None
+
+    # --- every page --------------------------------------------------------------------------
+    def inc(self, key: str) -> None:
+        if self.crawler:
+            self.crawler.stats.inc_value(key)
+
+    async def process_item(self, item, spider=None):
+        if not self.processing:
+            return item
+        if item["status"] == 304:
+            self.inc("docsites/not_modified")  # the stored page and its outcome stand as they are
+            return item
         page = Page(url=item["url"], final_url=item.get("final_url"), status=item["status"],
                     headers=item.get("headers") or {}, body=item["body"], run_id=self.run_id)
-        for outcome in self.ingestor.ingest(page):
-            if self.crawler:
-                self.crawler.stats.inc_value(f"docsites/{outcome.table}")
+        if item.get("stored_sha1") and item["stored_sha1"] == page.sha1:
+            self.inc("docsites/unchanged")
+            return item
+        if item.get("site") and item.get("kind") in ("listing", "start") and page.status < 400:
+            result = Extraction()  # the profile's link rules say so: no document in a listing
+        else:
+            result = await self.extract(page)
+        outcomes = await asyncio.wrap_future(self.writer.submit(_store, page, result))
+        for outcome in outcomes:
+            self.inc(f"docsites/{outcome.table}")
         return item
+
+    async def extract(self, page: Page):
+        for attempt in (1, 2):
+            try:
+                return await asyncio.wrap_future(self.pool.submit(run_extraction, page))
+            except BrokenProcessPool as e:
+                # a worker died (out of memory, a crash in a C extension): start a new pool, try once more
+                logger.error("extraction worker died on %s (attempt %d)", page.url, attempt)
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self.new_pool()
+                error = e
+        return RuntimeError(f"extraction worker died: {error}")

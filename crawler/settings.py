@@ -1,4 +1,7 @@
-"""Scrapy settings for docsites. Defaults for the project's own settings live here, in one place."""
+"""Scrapy settings for docsites. Defaults for the project's own settings live here, in one place.
+
+Every setting is described in docs/crawling.md; override any of them with `-s NAME=VALUE`.
+"""
 
 BOT_NAME = "docsites"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -8,6 +11,19 @@ NEWSPIDER_MODULE = "crawler.spiders"
 CORPUS_DB = "corpus.db"          # where documents, duplicates, rejections and raw pages go
 KEEP_LANGUAGES = ["zh"]          # documents in other languages are rejected with reason `language`
 MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_short`
+DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
+EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU
+WRITER_BATCH_SIZE = 100          # pages per sqlite transaction in the writer thread
+WARC_DIR = None                  # also write every response to WARC files in this folder
+WARC_MAX_BYTES = 1024 ** 3       # start a new WARC file after this many (compressed) bytes
+
+# --- site profiles ----------------------------------------------------------
+SITE_PROFILES_DIR = None         # folder of *.yaml profiles; None = crawler/sites
+SITE_BASE_URLS = {}              # profile name -> base URL serving it (loopback tests, mirrors)
+
+# --- incremental crawling ---------------------------------------------------
+RECRAWL_AFTER = 30               # days: document pages fetched more recently are not requested again;
+                                 # older ones get a conditional request (If-None-Match / If-Modified-Since)
 
 # --- politeness -------------------------------------------------------------
 CONTACT = "https://github.com/docsites/docsites"   # set to a URL or mail address site owners can reach
@@ -26,8 +42,27 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0         # seconds; the n-th retry of a host waits base * 2**(n-1) …
+RETRY_BACKOFF_MAX = 120.0        # … at most this long
+RETRY_AFTER_MAX = 600.0          # a Retry-After longer than this: give up on the page for this run
 COOKIES_ENABLED = False
 
+# --- traps ------------------------------------------------------------------
+DEPTH_LIMIT = 30                 # link hops from a start URL (endless pagination, calendars)
+HOST_PAGE_BUDGET = 20000         # requests per host per run (a profile's politeness.page_budget overrides)
+URL_DROP_PARAMS = None           # query parameters dropped from URLs; None = crawler.urls.DEFAULT_DROP_PARAMS
+
+SPIDER_MIDDLEWARES = {}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 550,
+    # after robots.txt (100): a skipped page costs no budget, a disallowed one neither
+    "crawler.downloadermiddlewares.incremental.IncrementalMiddleware": 110,
+    "crawler.downloadermiddlewares.budget.HostBudgetMiddleware": 120,
+}
+EXTENSIONS = {
+    "crawler.extensions.warc.WarcWriter": 500,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.CorpusPipeline": 300,
 }

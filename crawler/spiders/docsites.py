@@ -1,7 +1,14 @@
 """`scrapy crawl docsites`: fetch document pages and hand every response to the corpus pipeline.
 
-Generic mode (`-a start_urls=URL,URL`): stay on the start hosts, follow links, and let the
-extraction result decide whether a page holds a document.
+Profile mode (default; `-a sites=a,b`, all profiles when omitted): start from each profile's
+listing pages, or its search URL with `-a query=…`; follow only the links its rules call listings
+(pagination, categories, search results) or document pages.
+
+Generic mode (`-a start_urls=URL,URL`): no profile needed — stay on the start hosts, follow every
+link, and let the extraction result decide whether a page holds a document.
+
+`-a max_pages=N`: at most N pages are requested (HostBudgetMiddleware) and the spider closes
+with finish reason `max_pages` once they are handled.
 """
 from __future__ import annotations
 
@@ -9,11 +16,19 @@ import logging
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler import profiles as profiles_mod
 from crawler.items import PageItem
+from crawler.urls import DEFAULT_DROP_PARAMS, Canonicalizer
 
 logger = logging.getLogger(__name__)
+
+# Document pages first: a run cut short by a budget or max_pages has stored documents, not
+# only listings.
+PRIORITY = {"document": 20, "page": 0, "listing": 0, "start": 0}
 
 
 class DocsitesSpider(scrapy.Spider):
@@ -21,34 +36,131 @@ class DocsitesSpider(scrapy.Spider):
     # Every response reaches parse(): an error page is accounted for as a rejection, not dropped.
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
-    def __init__(self, start_urls: str = "", max_pages: str | int = 0, *args, **kwargs):
+    def __init__(self, start_urls: str = "", sites: str = "", query: str = "", max_pages: str | int = 0,
+                 *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
+        self.generic_urls = [u.strip() for u in start_urls.split(",") if u.strip()] \
+            if isinstance(start_urls, str) else list(start_urls)
+        self.sites_arg = sites
+        self.query = query.strip()
         self.max_pages = int(max_pages or 0)
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls if urlsplit(u).hostname})
         self.links = LinkExtractor(deny_extensions=None)
-        self.pages_seen = 0
+        self.profiles: list[profiles_mod.SiteProfile] = []
+        self.canonical = Canonicalizer()
+        self._crawl_args = {k: v for k, v in (("start_urls", self.generic_urls), ("sites", sites),
+                                              ("query", self.query), ("max_pages", self.max_pages)) if v}
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        return spider
+
+    def configure(self, settings):
+        """Load the profiles (profile mode) and apply their politeness overrides to the downloader."""
+        drop = settings.getlist("URL_DROP_PARAMS") or DEFAULT_DROP_PARAMS
+        self.canonical = Canonicalizer(drop)
+        self.generic_urls = [self.canonical(u) for u in self.generic_urls]
+        self.start_urls = list(self.generic_urls)
+        if self.generic_urls and not self.sites_arg:
+            self.allowed_domains = sorted({urlsplit(u).hostname for u in self.generic_urls if urlsplit(u).hostname})
+            self.generic_netlocs = {urlsplit(u).netloc.lower() for u in self.generic_urls}
+            return
+        self.generic_netlocs = {urlsplit(u).netloc.lower() for u in self.generic_urls}
+        loaded = profiles_mod.load_profiles(settings.get("SITE_PROFILES_DIR"), settings.getdict("SITE_BASE_URLS"))
+        self.profiles = profiles_mod.select(loaded, self.sites_arg)
+        self.allowed_domains = sorted({d for p in self.profiles for d in p.allowed_domains}
+                                      | {urlsplit(u).hostname for u in self.generic_urls})
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for p in self.profiles:
+            slot = {}
+            if "download_delay" in p.politeness:
+                slot["delay"] = float(p.politeness["download_delay"])
+            if "concurrency" in p.politeness:
+                slot["concurrency"] = int(p.politeness["concurrency"])
+            for host in p.hosts if slot else ():
+                slots.setdefault(host, slot)
+        if slots and not settings.frozen:
+            settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    # --- start -------------------------------------------------------------------------------
     async def start(self):
-        if not self.start_urls:
-            raise ValueError("nothing to crawl: pass -a start_urls=URL[,URL]")
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse)
+        if not self.profiles and not self.generic_urls:
+            raise ValueError("nothing to crawl: pass -a start_urls=URL[,URL] or -a sites=NAME[,NAME]")
+        for url in self.generic_urls:
+            yield self.request(url, "start", None)
+        for p in self.profiles:
+            urls = p.search_urls(self.query) if self.query else p.start_urls
+            if self.query and not urls:
+                logger.warning("profile %s has no search_url; starting from its listings", p.name)
+                urls = p.start_urls
+            for url in urls:
+                yield self.request(self.canonical(url), "start", p)
+
+    def request(self, url: str, kind: str, profile, depth_meta: dict | None = None) -> scrapy.Request:
+        meta = {"docsites_kind": kind}
+        if profile is not None:
+            meta["docsites_site"] = profile.name
+            if profile.politeness.get("page_budget"):
+                meta["docsites_page_budget"] = int(profile.politeness["page_budget"])
+        return scrapy.Request(url, callback=self.parse, meta=meta, priority=PRIORITY[kind])
+
+    # --- every response ----------------------------------------------------------------------
+    def pages_seen(self) -> int:
+        state = getattr(self, "state", None)
+        return state.get("pages_seen", 0) if isinstance(state, dict) else getattr(self, "_pages_seen", 0)
+
+    def count_page(self) -> int:
+        n = self.pages_seen() + 1
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            state["pages_seen"] = n
+        else:
+            self._pages_seen = n
+        return n
+
+    def profile_of(self, response):
+        name = response.meta.get("docsites_site")
+        return next((p for p in self.profiles if p.name == name), None)
 
     def parse(self, response):
-        self.pages_seen += 1
-        yield PageItem(
-            url=response.request.meta.get("redirect_urls", [response.url])[0],
+        n = self.count_page()
+        kind = response.meta.get("docsites_kind", "page")
+        profile = self.profile_of(response)
+        stored_sha1 = response.meta.get("docsites_stored_sha1")
+        item = PageItem(
+            url=self.canonical(response.meta.get("redirect_urls", [response.request.url])[0]),
             final_url=response.url,
             status=response.status,
             headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
                      for k, v in response.headers.items() if v},
             body=response.body,
+            site=profile.name if profile else None,
+            kind=kind,
+            family=profile.chrome_family if profile else None,
+            stored_sha1=stored_sha1,
         )
-        if self.max_pages and self.pages_seen >= self.max_pages:
+        yield item
+        if self.max_pages and n >= self.max_pages:
+            # HostBudgetMiddleware let no more than max_pages requests out, so nothing is cut off
+            raise CloseSpider("max_pages")
+        if response.status != 200 or not isinstance(response, HtmlResponse):
             return
-        if response.status == 200 and isinstance(response, scrapy.http.HtmlResponse):
-            for link in self.links.extract_links(response):
-                # LinkExtractor(allow_domains=…) compares host:port, so filter on the host here.
-                if urlsplit(link.url).hostname in self.allowed_domains:
-                    yield scrapy.Request(link.url, callback=self.parse)
+        if profile is None:
+            yield from self.follow_generic(response)
+        elif kind != "document" or profile.politeness.get("follow_from_documents"):
+            yield from self.follow_profile(response, profile)
+
+    def follow_generic(self, response):
+        for link in self.links.extract_links(response):
+            url = self.canonical(link.url)
+            # LinkExtractor(allow_domains=…) compares host:port, so filter on host:port here.
+            if urlsplit(url).netloc.lower() in self.generic_netlocs:
+                yield self.request(url, "page", None)
+
+    def follow_profile(self, response, profile):
+        for link in self.links.extract_links(response):
+            url = self.canonical(link.url)
+            kind = profile.classify(url)
+            if kind is not None:
+                yield self.request(url, kind, profile)

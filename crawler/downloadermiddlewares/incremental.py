@@ -1,0 +1,115 @@
+"""Incremental crawling: what the corpus already holds decides what to fetch again.
+
+For a request the spider marks as a document page (profile mode) or any page (generic mode), the
+latest `pages` row for its URL decides:
+  fetched OK within RECRAWL_AFTER days   -> not requested at all (IgnoreRequest)
+  fetched earlier                        -> requested with If-None-Match / If-Modified-Since; a 304
+                                            then changes nothing in the corpus
+Listings and start pages are always fetched in full (that is where new documents show up); in
+generic mode a page that gave no document (nor duplicate) last time counts as a listing. Pages that
+failed (5xx, …) are fetched again; a fresh 404/410 is not.
+The stored body hash goes along in `request.meta["docsites_stored_sha1"]`, so the item pipeline can
+tell an unchanged page and skip it.
+
+Reads go through a read-only sqlite connection of their own (one primary-key lookup per request);
+the item pipeline's writer thread owns all writes.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+logger = logging.getLogger(__name__)
+
+ALWAYS_FETCH = ("listing", "start")
+
+
+class IncrementalMiddleware:
+    def __init__(self, db_path: str, recrawl_after_days: float, stats=None):
+        self.db_path = db_path
+        self.recrawl_after = timedelta(days=recrawl_after_days)
+        self.stats = stats
+        self.conn = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        if not s.getbool("DOCSITES_PROCESSING", True):
+            raise NotConfigured("nothing is stored, so there is nothing to be incremental against")
+        mw = cls(s.get("CORPUS_DB"), s.getfloat("RECRAWL_AFTER"), crawler.stats)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def connect(self):
+        if self.conn is None and os.path.exists(self.db_path):
+            try:
+                self.conn = sqlite3.connect(f"file:{os.path.abspath(self.db_path)}?mode=ro", uri=True,
+                                            check_same_thread=False)
+                self.conn.execute("PRAGMA busy_timeout = 5000")
+                self.conn.execute("SELECT 1 FROM pages LIMIT 1")
+            except sqlite3.Error as e:
+                logger.debug("no incremental lookups: %s", e)
+                self.conn = None
+        return self.conn
+
+    def lookup(self, url: str):
+        conn = self.connect()
+        if conn is None:
+            return None
+        # a page is known under the URL requested, or under the one a redirect led to
+        return conn.execute(
+            """SELECT url, status, fetched_at, etag, last_modified, sha1 FROM pages
+               WHERE url = ? OR final_url = ? ORDER BY fetched_at DESC LIMIT 1""",
+            [url, url],
+        ).fetchone()
+
+    def held_document(self, url: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM documents WHERE url = ? UNION ALL "
+                                "SELECT 1 FROM duplicates WHERE url = ? LIMIT 1", [url, url]).fetchone()
+        return row is not None
+
+    def process_request(self, request, spider=None):
+        kind = request.meta.get("docsites_kind")
+        if kind is None or request.meta.get("docsites_checked"):
+            return None  # robots.txt, or a retry/redirect of a request already looked at
+        request.meta["docsites_checked"] = True
+        try:
+            row = self.lookup(request.url)
+        except sqlite3.Error as e:  # a busy or missing database must not stop the crawl
+            logger.warning("incremental lookup failed for %s: %s", request.url, e)
+            return None
+        if row is None:
+            return None
+        url, status, fetched_at, etag, last_modified, sha1 = row
+        request.meta["docsites_stored_sha1"] = sha1
+        if kind in ALWAYS_FETCH or status not in (200, 404, 410):
+            return None
+        if kind == "page" and status == 200 and not self.held_document(url):
+            return None  # generic mode: a listing, revisit
+        if fetched_at and self.fresh(fetched_at):
+            self.stats.inc_value("incremental/skipped_fresh")
+            raise IgnoreRequest(f"fetched {fetched_at}, within RECRAWL_AFTER")
+        if etag:
+            request.headers["If-None-Match"] = etag
+        if last_modified:
+            request.headers["If-Modified-Since"] = last_modified
+        if etag or last_modified:
+            self.stats.inc_value("incremental/conditional")
+        return None
+
+    def fresh(self, fetched_at: str) -> bool:
+        try:
+            when = datetime.strptime(fetched_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return False
+        return datetime.now(timezone.utc) - when < self.recrawl_after
+
+    def spider_closed(self, spider=None):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

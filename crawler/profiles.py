@@ -1,0 +1,190 @@
+"""Site profiles: what the crawler knows about one site, read from `crawler/sites/*.yaml`.
+
+A profile is data, never code: the hosts it covers, where to start (listing pages, a search-URL
+template taking `{query}`), which URLs are document pages and which are listings to follow, the
+chrome family its document pages use, extraction hints and politeness overrides. See
+docs/crawling.md for the format.
+
+`SITE_BASE_URLS` (a setting: profile name -> base URL such as ``http://127.0.0.1:8001``) moves a
+profile onto another host — a loopback test server, a mirror — keeping its paths and link rules,
+so every profile can be tested against fixture pages without touching the live site.
+"""
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlsplit, urlunsplit
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+SITES_DIR = os.path.join(os.path.dirname(__file__), "sites")
+
+CHROME_FAMILIES = ("kv-header", "member-share", "uploader-coins", "read-wall", "seller-list", "article")
+
+# Per-profile politeness overrides that the crawler understands (see docs/crawling.md).
+POLITENESS_KEYS = ("download_delay", "concurrency", "page_budget", "follow_from_documents")
+
+
+class ProfileError(ValueError):
+    """A profile file is malformed; the message names the file and the field."""
+
+
+@dataclass
+class SiteProfile:
+    name: str
+    allowed_domains: list[str]
+    start_urls: list[str]
+    documents: list[re.Pattern]
+    follow: list[re.Pattern]
+    deny: list[re.Pattern] = field(default_factory=list)
+    search_url: str | None = None
+    chrome_family: str = "article"
+    extraction: dict = field(default_factory=dict)
+    politeness: dict = field(default_factory=dict)
+    title: str = ""
+    verified: bool = False
+    path: str = ""
+    # Set by rebase(): exact netlocs (host:port) this profile now lives on.
+    netlocs: list[str] = field(default_factory=list)
+
+    # --- which URLs belong to the profile, and what they are ---------------------------------
+    def owns(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if self.netlocs:
+            return parts.netloc.lower() in self.netlocs
+        host = (parts.hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def classify(self, url: str) -> str | None:
+        """``document``, ``listing`` or None (not for this crawl) for a URL the profile owns."""
+        if not self.owns(url):
+            return None
+        parts = urlsplit(url)
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        if any(p.search(target) for p in self.deny):
+            return None
+        if any(p.search(target) for p in self.documents):
+            return "document"
+        if any(p.search(target) for p in self.follow):
+            return "listing"
+        return None
+
+    def search_urls(self, query: str) -> list[str]:
+        if not self.search_url:
+            return []
+        return [self.search_url.replace("{query}", quote_plus(query))]
+
+    @property
+    def hosts(self) -> list[str]:
+        """Download-slot keys (host names) of the profile's start URLs, for politeness settings."""
+        return sorted({urlsplit(u).hostname for u in self.start_urls if urlsplit(u).hostname})
+
+    def rebase(self, base_url: str) -> "SiteProfile":
+        """The same profile served from `base_url` (scheme://host:port): start and search URLs move
+        there, link rules stay, and only that exact host:port is allowed."""
+        base = urlsplit(base_url)
+        if not base.scheme or not base.netloc:
+            raise ProfileError(f"{self.name}: base URL {base_url!r} needs a scheme and a host")
+
+        def move(url: str) -> str:
+            p = urlsplit(url)
+            return urlunsplit((base.scheme, base.netloc, p.path or "/", p.query, p.fragment))
+
+        search = move(self.search_url) if self.search_url else None
+        if search:  # urlsplit/urlunsplit keep the {query} placeholder as typed
+            search = search.replace("%7Bquery%7D", "{query}")
+        return SiteProfile(
+            name=self.name, allowed_domains=[base.hostname], start_urls=[move(u) for u in self.start_urls],
+            documents=self.documents, follow=self.follow, deny=self.deny, search_url=search,
+            chrome_family=self.chrome_family, extraction=self.extraction, politeness=self.politeness,
+            title=self.title, verified=self.verified, path=self.path, netlocs=[base.netloc.lower()],
+        )
+
+
+def _patterns(data: dict, key: str, where: str) -> list[re.Pattern]:
+    value = data.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    try:
+        return [re.compile(p) for p in value]
+    except re.error as e:
+        raise ProfileError(f"{where}: links.{key}: bad regular expression: {e}") from e
+
+
+def profile_from_dict(data: dict, path: str = "<dict>") -> SiteProfile:
+    where = os.path.basename(path)
+    if not isinstance(data, dict):
+        raise ProfileError(f"{where}: a profile is a mapping")
+    for key in ("name", "allowed_domains", "start_urls", "links", "chrome_family"):
+        if not data.get(key):
+            raise ProfileError(f"{where}: missing `{key}`")
+    links = data["links"]
+    if not isinstance(links, dict) or not links.get("documents"):
+        raise ProfileError(f"{where}: `links.documents` must list the URL patterns of document pages")
+    family = data["chrome_family"]
+    if family not in CHROME_FAMILIES:
+        raise ProfileError(f"{where}: chrome_family {family!r} is not one of {', '.join(CHROME_FAMILIES)}")
+    search = data.get("search_url")
+    if search and "{query}" not in search:
+        raise ProfileError(f"{where}: search_url must contain {{query}}")
+    politeness = data.get("politeness") or {}
+    unknown = set(politeness) - set(POLITENESS_KEYS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown politeness keys {sorted(unknown)}; known: {', '.join(POLITENESS_KEYS)}")
+    return SiteProfile(
+        name=str(data["name"]),
+        allowed_domains=[d.lower() for d in data["allowed_domains"]],
+        start_urls=list(data["start_urls"]),
+        documents=_patterns(links, "documents", where),
+        follow=_patterns(links, "follow", where),
+        deny=_patterns(links, "deny", where),
+        search_url=search,
+        chrome_family=family,
+        extraction=data.get("extraction") or {},
+        politeness=politeness,
+        title=data.get("title", ""),
+        verified=bool(data.get("verified", False)),
+        path=path,
+    )
+
+
+def load_profile(path: str) -> SiteProfile:
+    with open(path, encoding="utf-8") as f:
+        try:
+            data = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            raise ProfileError(f"{os.path.basename(path)}: not valid YAML: {e}") from e
+    return profile_from_dict(data, path)
+
+
+def load_profiles(directory: str | None = None, base_urls: dict | None = None) -> dict[str, SiteProfile]:
+    """Every profile in `directory` by name, moved onto `base_urls` where one is given."""
+    directory = directory or SITES_DIR
+    profiles: dict[str, SiteProfile] = {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml")) + glob.glob(os.path.join(directory, "*.yml"))):
+        profile = load_profile(path)
+        if profile.name in profiles:
+            raise ProfileError(f"{os.path.basename(path)}: profile name {profile.name!r} is used twice")
+        profiles[profile.name] = profile
+    for name, base in (base_urls or {}).items():
+        if name not in profiles:
+            raise ProfileError(f"SITE_BASE_URLS names unknown profile {name!r}; known: {', '.join(profiles)}")
+        profiles[name] = profiles[name].rebase(base)
+    return profiles
+
+
+def select(profiles: dict[str, SiteProfile], names: str | list[str] | None) -> list[SiteProfile]:
+    """Profiles named in `names` (comma-separated or a list); all of them for None, ``""`` or ``all``."""
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    if not names or names == ["all"]:
+        return list(profiles.values())
+    unknown = [n for n in names if n not in profiles]
+    if unknown:
+        raise ProfileError(f"unknown site profile {unknown[0]!r}; known: {', '.join(profiles)}")
+    return [profiles[n] for n in names]
