@@ -1,7 +1,16 @@
-"""Page to documents: decode -> find the body -> convert -> identify language.
+"""Page to documents: decode -> find the body -> clean -> split -> convert -> identify language.
 
 `extract_page` is a pure function of a Page (no database, no network), so it can run in worker
 processes; dedup and storage happen afterwards in `pipelines.ingest`.
+
+How the body is found:
+- the page is flattened to lines (HTML: like a browser shows it; `.txt`: as it is) and its family
+  is recognised from tell-tale lines (pipelines/families/*.yaml);
+- doc-site families: the family's container (if the page has it), else the generic finder;
+  flattened text pages: all lines;
+- unknown layouts: `html.generic_body` (readability, trafilatura and our density scorer, agreeing);
+- then the same line rules for every page (pipelines/clean.py), page rejoin, appendix split.
+See docs/extraction.md.
 """
 from __future__ import annotations
 
@@ -10,21 +19,25 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import trafilatura
-
-from . import convert, langid
+from . import clean, convert, html, langid, metadata, quality
 from .decode import decode
 from .model import Document, Page
+from .rules import Rules, detect_family, load
 
 logger = logging.getLogger(__name__)
 
-TITLE_SUFFIX = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
+MIN_DOC_CHARS = 20  # fewer non-space characters than this is not a document
+# Pages saying one of these show only part of the document.
+WALL = re.compile(r"还剩\s*\d+\s*页未读|继续免费阅读|在线预览结束|预览已结束|剩余\d+页未读|试读结束|阅读已结束")
+LISTING_LINK_SHARE = 0.5
 
 
 @dataclass
 class Extraction:
     documents: list[Document] = field(default_factory=list)
     encoding: str | None = None
+    family: str | None = None
+    extractor: str | None = None  # which body finder answered (for evaluation)
 
 
 def site_of(url: str) -> str | None:
@@ -35,48 +48,137 @@ def site_of(url: str) -> str | None:
 
 
 def clean_title(title: str | None) -> str | None:
-    if not title:
-        return None
-    title = re.split(r"\s+[-_|–—]\s+", title.strip())[0]
-    return TITLE_SUFFIX.sub("", title.strip()) or None
+    return metadata.clean_title(title)
 
 
-def body_from_html(html: str, url: str) -> tuple[str, str | None, str | None]:
-    """(text, title, published) of the main content of an HTML page."""
-    text = trafilatura.extract(html, url=url, favor_recall=True, include_comments=False,
-                               include_tables=True) or ""
-    meta = trafilatura.extract_metadata(html)
-    title = meta.title if meta else None
-    published = meta.date if meta else None
-    return text, title, published
+def _html_title(root) -> str | None:
+    h1 = root.find(".//h1")
+    if h1 is not None:
+        t = re.sub(r"\s+", " ", h1.text_content()).strip()
+        if 2 <= len(t) <= 100:
+            return t
+    t = root.find(".//title")
+    if t is not None and t.text:
+        return re.sub(r"\s+", " ", t.text).strip() or None
+    return None
 
 
-def body_from_text(text: str) -> tuple[str, str | None, str | None]:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    title = lines[0] if lines else None
-    return "\n".join(lines), title, None
+def _text_title(lines: list[str], rules: Rules) -> str | None:
+    """Title of a flattened page: a file name line (X.docx) near the top, else the first line
+    that is neither chrome nor prose."""
+    for line in lines:
+        if metadata.EXT.search(line) and len(line) <= 100 and not clean.is_chrome_line(line, rules):
+            return line
+    for line in lines:
+        if len(line) <= 80 and not clean.is_prose(line) and not clean.is_chrome_line(line, rules):
+            return line
+    return None
 
 
-def finish(doc: Document) -> Document:
-    """Convert to simplified script, identify the language, add quality signals."""
-    doc.text, doc.traditional = convert.simplify(doc.text)
-    if doc.title:
-        doc.title = convert.to_simplified(doc.title)
-    doc.lang = langid.identify(doc.text)
-    han = len(langid.HAN.findall(doc.text))
-    doc.quality = {"chars": len(doc.text), "han_ratio": round(han / len(doc.text), 3) if doc.text else 0.0}
-    return doc
+def _meta_date(root) -> str | None:
+    for el in root.iter("meta"):
+        name = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if name in ("article:published_time", "og:release_date", "pubdate", "publishdate", "datepublished",
+                    "publish_date", "og:published_time", "date"):
+            if d := metadata.iso_date(el.get("content")):
+                return d
+    return None
 
 
-def extract_page(page: Page) -> Extraction:
-    """Find the documents in a page. Raises decode.DecodeError for undecodable bytes."""
-    text, encoding = decode(page.body, page.content_type)
+def _container_lines(root, xpaths: list[str]) -> list[str] | None:
+    for xp in xpaths:
+        try:
+            found = root.xpath(xp)
+        except Exception:  # noqa: BLE001 - a bad selector in a YAML file must not stop extraction
+            logger.warning("bad container selector %r", xp)
+            continue
+        for el in found:
+            text = html.flatten(el)
+            if len(text) >= 100:
+                return text.split("\n")
+    return None
+
+
+def _body_lines(page: Page, text: str, rules: Rules, url: str):
+    """(page lines, body lines, title, root facts) of a page; None when there is no page at all."""
     if page.kind == "text":
-        body, title, published = body_from_text(text)
-    else:
-        body, title, published = body_from_html(text, page.final_url or page.url)
-    if not body.strip():
+        lines = [x.strip() for x in text.splitlines() if x.strip()]
+        title = metadata.member_share_title(lines) or _text_title(lines[:8], rules)
+        return lines, lines, title, None, "text"
+    root = html.parse(text)
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return None
+    page_lines = html.flatten(body).split("\n")
+    title = _html_title(root)
+    facts = {"date": _meta_date(root), "links": html.link_density(root)}
+    family = rules.family(detect_family(page_lines, url, rules))
+    if family and family.containers and (lines := _container_lines(root, family.containers)):
+        return page_lines, lines, title, facts, "container"
+    if family:
+        title = metadata.member_share_title(page_lines) or title
+    body_text, extractor = html.generic_body(text, root, url)
+    return page_lines, body_text.split("\n"), title, facts, extractor
+
+
+def extract_page(page: Page, boilerplate=None) -> Extraction:
+    """Find the documents in a page. Raises decode.DecodeError for undecodable bytes.
+
+    `boilerplate`: an optional `pipelines.boilerplate.Boilerplate` learned from other pages of
+    the same site; lines it knows as the site's chrome are dropped too.
+    """
+    text, encoding = decode(page.body, page.content_type)
+    url = page.final_url or page.url
+    site = site_of(url)
+    rules = load()
+    found = _body_lines(page, text, rules, url)
+    if found is None:
         return Extraction([], encoding)
-    doc = Document(url=page.url, part=0, site=site_of(page.final_url or page.url),
-                   title=clean_title(title), text=body, published=published)
-    return Extraction([finish(doc)], encoding)
+    page_lines, lines, title, facts, extractor = found
+    family_id = detect_family(page_lines, url, rules)
+    family = rules.family(family_id)
+    meta, published = metadata.extract_meta(page_lines, rules)
+    if not published and facts:
+        published = facts["date"]
+        if published:
+            meta["published"] = published
+    lines = clean.clean_lines(lines, rules, family, title, boilerplate, site)
+    body = clean.repair("\n".join(lines), rules)
+    if facts and _is_listing(body, facts["links"]):
+        return Extraction([], encoding, family_id, extractor)
+    parts = clean.split_appendix(body, rules)
+    walled = any(WALL.search(x) for x in page_lines)
+    docs: list[Document] = []
+    for i, part in enumerate(parts):
+        if len(re.sub(r"\s+", "", part)) < MIN_DOC_CHARS:
+            continue
+        last = i == len(parts) - 1
+        if i == 0:
+            part_title, part_meta, part_published = clean_title(title), dict(meta), published
+        else:
+            part_title, part_meta, part_published = clean.title_from_start(part, rules), {}, None
+        truncated = last and (walled or bool(family and family.preview and not clean.ends_sentence(part)))
+        doc = Document(url=page.url, part=len(docs), site=site, title=part_title, text=part,
+                       published=part_published, meta=part_meta, truncated=truncated)
+        docs.append(finish(doc, rules))
+    return Extraction(docs, encoding, family_id, extractor)
+
+
+def _is_listing(body: str, links: tuple[int, int]) -> bool:
+    """An index or navigation page: mostly links, and no line of prose in what is left."""
+    total, link = links
+    if not total or link / total < LISTING_LINK_SHARE:
+        return False
+    return not any(clean.is_prose(x) for x in body.split("\n"))
+
+
+def finish(doc: Document, rules: Rules | None = None) -> Document:
+    """Identify the language, convert Chinese to simplified script, add quality signals."""
+    rules = rules or load()
+    doc.lang = langid.identify(doc.text)
+    if doc.lang == "zh":  # t2s would also rewrite Japanese kanji
+        doc.text, doc.traditional = convert.simplify(doc.text)
+        if doc.title:
+            doc.title = convert.to_simplified(doc.title)
+    doc.quality = quality.signals(doc.text, rules)
+    return doc

@@ -1,0 +1,242 @@
+"""Text-level cleaning of a page's lines: works on flattened `.txt` pages and on HTML bodies alike.
+
+Every rule takes a list of lines and returns a list of lines; `clean_lines` runs them in order.
+Rules come from pipelines/rules.yaml and the page family's YAML (see pipelines/rules.py), so a new
+site is usually a data change. Each rule leaves alone what only looks like chrome: a long sentence
+that quotes 下载, a body that mentions 上一篇, a real enumeration.
+"""
+from __future__ import annotations
+
+import re
+
+from .rules import Family, Rules
+
+SENTENCE_END = "。！？!?；;…”’」』）)】》"
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+NUMBERED_TIP = re.compile(r"^\s*(\d{1,2}|[一二三四五六七八九十])\s*[、.．)）:：]")
+PAGE_MARKER = re.compile(r"^(\d{1,3})、")
+NAV_SPLIT = re.compile(r"[\s|｜/>»·•]+")
+PROSE_MIN = 50  # a line this long with sentence punctuation is body text
+
+
+def is_prose(line: str) -> bool:
+    return len(line) >= PROSE_MIN and bool(re.search(r"[，。,；;：:！？.!?]", line))
+
+
+def ends_sentence(line: str) -> bool:
+    return bool(line) and line.rstrip()[-1] in SENTENCE_END
+
+
+def norm_title(s: str | None) -> str:
+    if not s:
+        return ""
+    s = re.sub(r"\.(docx?|pdf|pptx?|xlsx?|txt|wps)$", "", s.strip(), flags=re.I)
+    return re.sub(r"\s+", "", s)
+
+
+# -- single-line rules -------------------------------------------------------------------------
+
+def is_nav_line(line: str, rules: Rules) -> bool:
+    """A line made only of navigation words and numbers (收藏 分享赚钱, 返回 下载 相关 举报, 10 金币)."""
+    tokens = [t for t in NAV_SPLIT.split(line) if t]
+    if not tokens or len(line) > 40:
+        return False
+    rest = [t for t in tokens if t not in rules.nav_words and not re.fullmatch(r"[\d.,]+(金币|积分|下载券|元|页|次)?", t)]
+    return not rest
+
+
+def is_meta_line(line: str, rules: Rules) -> bool:
+    """A line made only of `key: value` pairs with known metadata keys (ID:1742762, 上传人:x 上传时间:…)."""
+    keys = "|".join(k for ks in rules.meta_keys.values() for k in ks)
+    stripped = re.sub(rf"(^|\s)({keys})\s*[:：]\s*\S*(\s\d{{1,2}}:\d{{2}}(:\d{{2}})?)?", " ", line)
+    stripped = re.sub(r"(举报|版权申诉|收藏|分享)", "", stripped)
+    if stripped.strip() == line.strip():
+        return False
+    return len(stripped.strip()) <= 2
+
+
+def is_chrome_line(line: str, rules: Rules, family: Family | None = None) -> bool:
+    phrases = rules.drop_line_phrases + (family.drop_line_phrases if family else [])
+    if any(p in line for p in phrases):
+        return True
+    if any(p.search(line) for p in rules.drop_line_patterns):
+        return True
+    return is_nav_line(line, rules) or is_meta_line(line, rules)
+
+
+def is_keyword_line(line: str) -> bool:
+    """`2023 科技局 年度工作 总结 工作 设想`: short tokens, spaces, no punctuation (a tag list)."""
+    tokens = line.split()
+    return (len(tokens) >= 3 and len(line) <= 60 and all(len(t) <= 8 for t in tokens)
+            and not re.search(r"[，。,；;：:！？、.!?]", line))
+
+
+# -- rules over the line list ------------------------------------------------------------------
+
+def drop_tips(lines: list[str], rules: Rules) -> list[str]:
+    """A tip header (温馨提示:) and the numbered tips and contact lines right after it."""
+    out, in_tips = [], False
+    for line in lines:
+        if any(p.search(line) for p in rules.tip_headers):
+            in_tips = True
+            continue
+        if in_tips and (NUMBERED_TIP.match(line) and len(line) <= 150 and not is_prose_block(line)):
+            continue
+        in_tips = False
+        out.append(line)
+    return out
+
+
+def is_prose_block(line: str) -> bool:
+    """A preview page or paragraph rather than a tip: very long."""
+    return len(line) > 150
+
+
+def drop_tail(lines: list[str], rules: Rules) -> list[str]:
+    """Cut at the first tail marker (你可能关注的文档, 相关阅读 …) that comes after body text."""
+    seen_body = False
+    for i, line in enumerate(lines):
+        if seen_body and len(line) <= 30 and any(p.search(line) for p in rules.tail_markers):
+            return lines[:i]
+        seen_body = seen_body or is_prose(line)
+    return lines
+
+
+def drop_teasers(lines: list[str]) -> list[str]:
+    """Related-document teasers at the end: a short title line, then a snippet ending in `...`."""
+    end = len(lines)
+    while end > 0:
+        line = lines[end - 1]
+        if re.search(r"(\.\.\.|…{1,2}|。。。)$", line) and end > 1:
+            end -= 1
+            prev = lines[end - 1]
+            if len(prev) <= 40 and not ends_sentence(prev) and end > 1:
+                end -= 1
+            continue
+        break
+    if end < len(lines) and end > 0:
+        return lines[:end]
+    return lines
+
+
+def drop_header_keywords(lines: list[str]) -> list[str]:
+    """Tag lines before the body starts."""
+    out, started = [], False
+    for line in lines:
+        started = started or is_prose(line)
+        if not started and is_keyword_line(line):
+            continue
+        out.append(line)
+    return out
+
+
+def drop_title_echo(lines: list[str], title: str | None) -> list[str]:
+    """Lines repeating the title (with or without .docx); a title glued to the body's first heading."""
+    t = norm_title(title)
+    if not t:
+        return lines
+    out = []
+    for line in lines:
+        n = norm_title(line)
+        if n == t:
+            continue
+        out.append(line)
+    if out and len(t) >= 6:
+        first = out[0]
+        if first.startswith(t) and len(first) > len(t) + 20 and not first.startswith(t + "年"):
+            out[0] = first[len(t):].lstrip()
+    return out
+
+
+def rejoin_pages(lines: list[str], family: Family | None = None) -> list[str]:
+    """Numbered preview pages (`1、…` `2、…` each starting a page): drop the markers and join the
+    pages, since a page break cuts words (`积极落实高新技术企业` / `2、优惠政策`).
+
+    A run counts as pages when its numbers go 1, 2, 3 … with no other line between and the lines
+    are long; and either the family numbers its pages or most pages end mid-sentence. A real
+    enumeration (`1、招商引资工作成效显著。…`) ends its items with a full stop and keeps its numbers.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = PAGE_MARKER.match(lines[i])
+        if not (m and m.group(1) == "1"):
+            out.append(lines[i])
+            i += 1
+            continue
+        j, expect = i, 1
+        while j < len(lines) and (mm := PAGE_MARKER.match(lines[j])) and int(mm.group(1)) == expect:
+            j += 1
+            expect += 1
+        run = lines[i:j]
+        long_enough = len(run) >= 2 and all(len(x) >= 80 for x in run[:-1])
+        cut = sum(1 for x in run[:-1] if not ends_sentence(x))
+        mid_sentence = len(run) >= 2 and cut >= max(1, (len(run) - 1) * 0.6)
+        if long_enough and ((family and family.numbered_pages) or mid_sentence):
+            out.append("".join(PAGE_MARKER.sub("", x, count=1) for x in run))
+        else:
+            out.extend(run)
+        i = j
+    return out
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Join a line break that a page break left inside a sentence: a long line ending without
+    punctuation followed by a line that does not start a heading or an item."""
+    out: list[str] = []
+    for line in lines:
+        if (out and len(out[-1]) >= 40 and HAN.match(out[-1][-1]) and HAN.match(line[0])
+                and not re.match(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十\d]+）|\(\S{1,3}\)|\d+[、.．]|第\S{1,3}[章节条部分])", line)
+                and is_prose(out[-1]) and not ends_sentence(out[-1])):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def repair(text: str, rules: Rules) -> str:
+    """`bull;` -> `•` (entities that lost their `&`); keeps masks (xx, **, *) untouched."""
+    if rules.broken_entities:
+        names = "|".join(sorted(rules.broken_entities, key=len, reverse=True))
+        text = re.sub(rf"&?(?<![A-Za-z])({names});", lambda m: rules.broken_entities[m.group(1)], text)
+    return text
+
+
+def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, title: str | None = None,
+                boilerplate=None, site: str | None = None) -> list[str]:
+    """All line rules in order; what is left is the document (and any appended document)."""
+    lines = [line.strip() for line in lines if line.strip()]
+    lines = drop_tips(lines, rules)
+    lines = drop_tail(lines, rules)
+    lines = [line for line in lines if not is_chrome_line(line, rules, family)]
+    if boilerplate is not None and site:
+        lines = [line for line in lines if not boilerplate.is_boilerplate(site, line)]
+    lines = drop_header_keywords(lines)
+    lines = drop_title_echo(lines, title)
+    lines = drop_teasers(lines)
+    lines = rejoin_pages(lines, family)
+    lines = join_broken_lines(lines)
+    return lines
+
+
+def split_appendix(text: str, rules: Rules) -> list[str]:
+    """Text after `以下内容供阅读:` is another document: return [part 0, part 1, …]."""
+    parts = rules.appendix_markers.split(text)
+    return [p.strip() for p in parts]
+
+
+def title_from_start(text: str, rules: Rules, max_len: int = 60) -> str | None:
+    """The title glued to the start of a body: the longest prefix ending in a document word (计划,
+    总结, 方案 …) that is followed by more text."""
+    head = text[:max_len]
+    best = None
+    for word in rules.title_endings:
+        for m in re.finditer(re.escape(word), head):
+            end = m.end()
+            if 6 <= end < len(text) and not re.search(r"[，。,；;！？]", head[:end]):
+                if best is None or end > best:
+                    best = end
+    first_line = text.split("\n", 1)[0]
+    if "\n" in text and len(first_line) <= max_len and not ends_sentence(first_line) and not is_prose(first_line):
+        return first_line
+    return text[:best] if best else None

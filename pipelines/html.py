@@ -1,0 +1,293 @@
+"""HTML to text: parse once, flatten like a browser, and find the main content by text density.
+
+`flatten` turns a subtree into lines the way a browser shows them (block elements start new
+lines), so doc-site pages can go through the same line rules as flattened `.txt` pages.
+`density_body` is our own generic content finder: every text block gets a score (+ for prose,
+- for link lists and short navigation), and the subtree with the largest total wins — a thread's
+posts and an article's paragraphs both sit under the node that collects the most prose.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+import lxml.etree
+import lxml.html
+
+logger = logging.getLogger(__name__)
+
+BLOCK = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt fieldset
+figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre section
+summary table tbody td tfoot th thead tr ul br""".split())
+DROP = frozenset("""script style noscript iframe svg canvas template select button input textarea option
+object embed audio video map head title meta link""".split())
+# Containers that are page chrome in HTML5 layouts; dropped before scoring.
+CHROME_TAGS = frozenset("nav footer aside".split())
+# class/id words that mark chrome; a match removes the element before scoring (unless it holds
+# most of the page's prose, see `_strip_chrome`).
+CHROME_ATTR = re.compile(
+    r"(^|[-_ ])(footer|foot|sidebar|side|nav|navbar|menu|breadcrumbs?|crumbs?|copyright|share|"
+    r"social|advert|ads?|adsbygoogle|banner|recommend|related|hot|hotnews|rank|ranking|login|"
+    r"toolbar|pagination|pager|paging|subnav|topbar|top-bar|header-nav|qrcode|download-app|"
+    r"app-download|statement|disclaimer)([-_ ]|$)", re.I)
+PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”]")
+WS = re.compile(r"\s+")
+MAX_HTML_CHARS = 3_000_000  # parse at most this much; the rest of a giant page is not a document
+
+
+def parse(html: str):
+    """lxml element of the page's <html>, or None when there is no markup to speak of."""
+    if not html or not html.strip():
+        return None
+    html = html[:MAX_HTML_CHARS]
+    # lxml refuses str input that carries an XML encoding declaration
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as e:
+        logger.debug("unparsable HTML: %s", e)
+        return None
+    return root
+
+
+def _text_len(s: str | None) -> int:
+    return len(WS.sub("", s)) if s else 0
+
+
+def flatten(node, skip=None) -> str:
+    """Text of `node` as a browser shows it: one line per block, inline text joined."""
+    out: list[str] = []
+    line: list[str] = []
+
+    def newline():
+        if line:
+            out.append("".join(line))
+            line.clear()
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None or tag in DROP or (skip and el in skip):
+            if el.tail:
+                line.append(el.tail)
+            return
+        block = tag in BLOCK
+        if block:
+            newline()
+        if el.text:
+            line.append(el.text)
+        for child in el:
+            walk(child)
+        if block:
+            newline()
+        if tag in ("td", "th") and out:
+            pass
+        if el.tail:
+            line.append(el.tail)
+
+    walk(node)
+    newline()
+    lines = (WS.sub(" ", x).strip() for x in out)
+    return "\n".join(x for x in lines if x)
+
+
+def _strip_chrome(root) -> None:
+    """Remove scripts and the like, and elements that say they are chrome."""
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            if el.getparent() is not None:
+                el.drop_tree()
+            continue
+        if el.tag in DROP and el.getparent() is not None:
+            el.drop_tree()
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        style = (el.get("style") or "").replace(" ", "").lower()
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if "display:none" in style or el.get("hidden") is not None:
+            el.drop_tree()
+        elif el.tag in CHROME_TAGS or (el.tag not in ("body", "html") and CHROME_ATTR.search(attrs)):
+            el.set("data-chrome", "1")
+
+
+class _Stats:
+    __slots__ = ("chars", "link", "punct", "score")
+
+    def __init__(self):
+        self.chars = self.link = self.punct = 0
+        self.score = 0.0
+
+
+LINK_WEIGHT = 1.0  # a character of link text costs this much beyond not counting
+DESCEND = 0.6  # move from the best node to a child that holds this share of its score
+
+
+def _block_score(chars: int, link: int, punct: int) -> float:
+    if not chars:
+        return 0.0
+    ld = link / chars
+    if ld > 0.5:
+        return -chars * 1.0
+    if chars < 12 and not punct:
+        return -chars * 0.5
+    bonus = 1.0 + min(punct / max(chars, 1) * 10, 1.0)  # prose carries punctuation
+    return (chars - link) * bonus - link * LINK_WEIGHT
+
+
+def score_tree(root) -> dict:
+    """Per element: subtree chars, link chars, punctuation and block score (summed)."""
+    stats: dict = {}
+
+    def walk(el, in_link: bool, in_chrome: bool) -> tuple[int, int, int, float, int, int, int]:
+        # returns (chars, link, punct, score, own_chars, own_link, own_punct) ; own_* is text that
+        # belongs to the nearest block ancestor (inline content bubbles up)
+        tag = el.tag
+        st = _Stats()
+        link = in_link or tag == "a"
+        chrome = in_chrome or el.get("data-chrome") == "1"
+        own_c = _text_len(el.text)
+        own_p = len(PUNCT.findall(el.text)) if el.text else 0
+        own_l = own_c if link else 0
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            c, l, p, s, oc, ol, op = walk(child, link, chrome)
+            st.chars += c; st.link += l; st.punct += p; st.score += s
+            own_c += oc; own_l += ol; own_p += op
+            if child.tail:
+                tl = _text_len(child.tail)
+                own_c += tl
+                own_p += len(PUNCT.findall(child.tail))
+                if link:
+                    own_l += tl
+        if tag in BLOCK or el.getparent() is None:
+            bs = _block_score(own_c, own_l, own_p)
+            if chrome and bs > 0:
+                bs *= 0.2
+            st.score += bs
+            st.chars += own_c; st.link += own_l; st.punct += own_p
+            stats[el] = st
+            return st.chars, st.link, st.punct, st.score, 0, 0, 0
+        stats[el] = st
+        return st.chars, st.link, st.punct, st.score, own_c, own_l, own_p
+
+    walk(root, False, False)
+    return stats
+
+
+def density_bodies(root) -> tuple[str, str]:
+    """(recall, precision) main content of a parsed page by maximum-scoring subtree.
+
+    recall: the best subtree as it is (keeps a thread's replies); precision: moved down into a
+    child holding most of the score (drops comments and related lists beside an article).
+    """
+    if root is None:
+        return "", ""
+    body = root.find("body")
+    if body is None:
+        body = root
+    _strip_chrome(body)
+    stats = score_tree(body)
+    best, best_score = None, 0.0
+    for el, st in stats.items():
+        if st.score > best_score:
+            best, best_score = el, st.score
+    if best is None:
+        return "", ""
+    recall = _render(best, stats)
+    while True:
+        kids = [c for c in best if c in stats]
+        top = max(kids, key=lambda c: stats[c].score, default=None)
+        if top is None or stats[top].score < DESCEND * best_score:
+            break
+        best, best_score = top, stats[top].score
+    return recall, _render(best, stats)
+
+
+def density_body(root) -> str:
+    return density_bodies(root)[0]
+
+
+def _render(best, stats) -> str:
+    skip = set()
+    for el in best.iter():
+        if not isinstance(el.tag, str) or el is best:
+            continue
+        st = stats.get(el)
+        if st is None or el.tag not in BLOCK:
+            continue
+        if el.get("data-chrome") == "1" and st.score < st.chars * 0.5:
+            skip.add(el)
+        elif st.chars and st.link / st.chars > 0.6 and st.punct <= st.chars * 0.02:
+            skip.add(el)
+    return flatten(best, skip)
+
+
+def link_density(root) -> tuple[int, int]:
+    """(text chars, link chars) of a parsed page's body."""
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return 0, 0
+    total = _text_len(body.text_content())
+    link = sum(_text_len(a.text_content()) for a in body.iter("a"))
+    return total, link
+
+
+def readability_body(html: str) -> str:
+    from readability import Document as Readable
+    try:
+        summary = Readable(html).summary(html_partial=True)
+    except Exception as e:  # noqa: BLE001 - readability raises bare Exceptions on odd pages
+        logger.debug("readability failed: %s", e)
+        return ""
+    root = parse(f"<html><body>{summary}</body></html>")
+    return flatten(root.find("body")) if root is not None else ""
+
+
+def trafilatura_body(html: str, url: str | None, precision: bool = True) -> str:
+    import trafilatura
+    try:
+        return trafilatura.extract(html, url=url, favor_precision=precision, favor_recall=not precision,
+                                   include_comments=False, include_tables=True) or ""
+    except Exception as e:  # noqa: BLE001
+        logger.debug("trafilatura failed: %s", e)
+        return ""
+
+
+AGREE = 0.7  # bigram F1 at which two extractors are taken to have found the same body
+
+
+def _bigrams(text: str):
+    from collections import Counter
+    s = WS.sub("", text)
+    return Counter(s[i:i + 2] for i in range(len(s) - 1))
+
+
+def _f1(a, b) -> float:
+    o = sum((a & b).values())
+    if not o:
+        return 0.0
+    p, r = o / sum(a.values()), o / sum(b.values())
+    return 2 * p * r / (p + r)
+
+
+def generic_body(html: str, root, url: str | None = None) -> tuple[str, str]:
+    """(text, which extractor) for a page of unknown layout.
+
+    readability-lxml, trafilatura (precision mode) and our density scorer (recall and precision
+    variants) each fail on different pages; an answer that another extractor agrees with is
+    trusted, in the order that measured best on real pages, else the density recall answer.
+    """
+    cands = {
+        "readability": readability_body(html),
+        "density": "", "density_precise": "",
+        "trafilatura": trafilatura_body(html, url),
+    }
+    cands["density"], cands["density_precise"] = density_bodies(root)
+    grams = {k: _bigrams(v) for k, v in cands.items()}
+    for name in ("readability", "density", "trafilatura", "density_precise"):
+        if not grams[name]:
+            continue
+        if any(_f1(grams[name], grams[o]) >= AGREE for o in cands if o != name and grams[o]):
+            return cands[name], name
+    return cands["density"], "density"

@@ -1,0 +1,25 @@
+"""Quality signals of a document's text, stored in `Document.quality`."""
+from __future__ import annotations
+
+import re
+
+from .rules import Rules
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Masked names and numbers as published: xx市, **区, *万元, 20xx年, XX省.
+MASK = re.compile(r"(?<![A-Za-z])(x{2,}|X{2,})(?![A-Za-z])|\*{1,}")
+
+
+def signals(text: str, rules: Rules) -> dict:
+    chars = len(text)
+    han = len(HAN.findall(text))
+    masks = len(MASK.findall(text))
+    hits = sum(text.count(m) for m in rules.rewrite_markers)
+    return {
+        "chars": chars,
+        "han_ratio": round(han / chars, 3) if chars else 0.0,
+        "masked": masks,
+        "rewrite_hits": hits,
+        # pseudo-original (伪原创) rewriting markers per 1,000 characters; > 1 is a rewritten text
+        "rewrite_score": round(hits * 1000 / chars, 2) if chars else 0.0,
+    }

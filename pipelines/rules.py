@@ -1,0 +1,102 @@
+"""Site knowledge as data: pipelines/rules.yaml (generic) and pipelines/families/*.yaml (per family).
+
+`load()` returns compiled rules; `detect_family()` names the page family whose tell-tales a page
+shows most (or None). Adding a family is adding a YAML file: see docs/extraction.md.
+"""
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RULES_FILE = os.path.join(HERE, "rules.yaml")
+FAMILIES_DIR = os.path.join(HERE, "families")
+
+
+@dataclass
+class Family:
+    id: str
+    telltales: list[re.Pattern]
+    min_telltales: int = 2
+    url_patterns: list[re.Pattern] = field(default_factory=list)
+    containers: list[str] = field(default_factory=list)
+    preview: bool = False
+    numbered_pages: bool = False
+    drop_line_phrases: list[str] = field(default_factory=list)
+    description: str = ""
+
+    def score(self, lines: list[str], url: str | None) -> int:
+        hits = sum(1 for p in self.telltales if any(p.search(line) for line in lines))
+        if url and any(p.search(url) for p in self.url_patterns):
+            hits += 1
+        return hits
+
+
+@dataclass
+class Rules:
+    drop_line_phrases: list[str]
+    drop_line_patterns: list[re.Pattern]
+    nav_words: frozenset
+    tip_headers: list[re.Pattern]
+    tail_markers: list[re.Pattern]
+    appendix_markers: re.Pattern
+    title_endings: list[str]
+    meta_keys: dict[str, list[str]]
+    broken_entities: dict[str, str]
+    rewrite_markers: list[str]
+    families: list[Family]
+
+    def family(self, family_id: str | None) -> Family | None:
+        return next((f for f in self.families if f.id == family_id), None)
+
+
+def _compile(patterns) -> list[re.Pattern]:
+    return [re.compile(p) for p in patterns or []]
+
+
+def load_family(path: str) -> Family:
+    with open(path, encoding="utf-8") as f:
+        d = yaml.safe_load(f) or {}
+    return Family(
+        id=d["id"], telltales=[re.compile(p, re.M) for p in d.get("telltales", [])],
+        min_telltales=int(d.get("min_telltales", 2)), url_patterns=_compile(d.get("url_patterns")),
+        containers=list(d.get("containers") or []), preview=bool(d.get("preview")),
+        numbered_pages=bool(d.get("numbered_pages")),
+        drop_line_phrases=list(d.get("drop_line_phrases") or []), description=d.get("description", ""),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def load(rules_file: str = RULES_FILE, families_dir: str = FAMILIES_DIR) -> Rules:
+    with open(rules_file, encoding="utf-8") as f:
+        d = yaml.safe_load(f)
+    families = [load_family(p) for p in sorted(glob.glob(os.path.join(families_dir, "*.yaml")))]
+    return Rules(
+        drop_line_phrases=list(d.get("drop_line_phrases", [])),
+        drop_line_patterns=_compile(d.get("drop_line_patterns")),
+        nav_words=frozenset(d.get("nav_words", [])),
+        tip_headers=_compile(d.get("tip_headers")),
+        tail_markers=_compile(d.get("tail_markers")),
+        appendix_markers=re.compile("|".join(f"(?:{p})" for p in d.get("appendix_markers", ["(?!x)x"]))),
+        title_endings=sorted(d.get("title_endings", []), key=len, reverse=True),
+        meta_keys={k: list(v) for k, v in (d.get("meta_keys") or {}).items()},
+        broken_entities=dict(d.get("broken_entities") or {}),
+        rewrite_markers=list(d.get("rewrite_markers") or []),
+        families=families,
+    )
+
+
+def detect_family(lines: list[str], url: str | None = None, rules: Rules | None = None) -> str | None:
+    """Id of the family whose tell-tales the page shows most, if it shows enough of them."""
+    rules = rules or load()
+    best, best_score = None, 0
+    for fam in rules.families:
+        s = fam.score(lines, url)
+        if s >= fam.min_telltales and s > best_score:
+            best, best_score = fam.id, s
+    return best
