@@ -60,7 +60,7 @@ class DedupConfig:
     prefix_rows: int = 3               # (index)
     seed: int = 1                      # (index)
     near_threshold: float = 0.5        # exact Jaccard of shingle sets for `near`
-    containment_threshold: float = 0.8  # share of the shorter copy's shingles inside the longer one
+    containment_threshold: float = 0.7  # share of the shorter copy's shingles inside the longer one
     min_contained_shingles: int = 60   # a shorter copy must have this many shingles to be `contained`
     per_band_limit: int = 64           # bucket rows read per band key (bounds very common openings)
     verify: int = 8                    # candidates verified on exact shingle sets, best estimates first
