@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
@@ -70,15 +70,15 @@ class DedupConfig:
                     "prefix_bands", "prefix_rows", "seed")
 
     @classmethod
-    def from_settings(cls, settings) -> "DedupConfig":
-        """Read `DEDUP_SHINGLE`, `DEDUP_NEAR_THRESHOLD`, … from a Scrapy Settings (or a dict)."""
+    def from_settings(cls, settings, base: "DedupConfig | None" = None) -> "DedupConfig":
+        """`base` (default: the defaults) with `DEDUP_SHINGLE`, `DEDUP_NEAR_THRESHOLD`, … from a
+        Scrapy Settings (or a dict) over it; unset keys keep base's values."""
         kwargs = {}
         for f in fields(cls):
-            key = f"DEDUP_{f.name.upper()}"
-            value = settings.get(key) if hasattr(settings, "get") else None
+            value = settings.get(f"DEDUP_{f.name.upper()}")
             if value is not None:
                 kwargs[f.name] = type(f.default)(value)
-        return cls(**kwargs)
+        return replace(base or cls(), **kwargs)
 
     def index_params(self) -> dict:
         return {k: getattr(self, k) for k in self.INDEX_FIELDS}
@@ -161,6 +161,19 @@ def ensure_schema(db) -> None:
         db.execute("CREATE TABLE IF NOT EXISTS dedup_meta (name TEXT PRIMARY KEY, value TEXT)")
 
 
+def stored_config(db) -> DedupConfig:
+    """The settings this database was last deduplicated with (`docsites dedup --rebuild` changes
+    them); the defaults for a new database."""
+    try:
+        row = db.execute("SELECT value FROM dedup_meta WHERE name = 'config'").fetchone()
+    except Exception:  # noqa: BLE001 - no dedup tables yet
+        row = None
+    if not row:
+        return DedupConfig()
+    known = {f.name for f in fields(DedupConfig)}
+    return DedupConfig(**{k: v for k, v in json.loads(row[0]).items() if k in known})
+
+
 def _register_hook() -> None:
     from . import store
     if ensure_schema not in store.SCHEMA_HOOKS:
@@ -178,8 +191,8 @@ class Deduplicator:
 
     def __init__(self, db, config: DedupConfig | None = None, index_missing: bool = True):
         self.db = db
-        self.config = config or DedupConfig()
         ensure_schema(db)
+        self.config = config or stored_config(db)
         self._cache: tuple[str, Fingerprint] | None = None
         self._check_params()
         if index_missing:
@@ -187,7 +200,7 @@ class Deduplicator:
 
     @classmethod
     def from_crawler(cls, crawler, db):
-        return cls(db, DedupConfig.from_settings(crawler.settings))
+        return cls(db, DedupConfig.from_settings(crawler.settings, stored_config(db)))
 
     # -- index bookkeeping ------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -196,6 +209,8 @@ class Deduplicator:
         if row is None:
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
+                self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)",
+                                [json.dumps(asdict(self.config), sort_keys=True)])
         elif row[0] != params:
             has_index = self.db.execute("SELECT 1 FROM dedup_signatures LIMIT 1").fetchone()
             if has_index:
@@ -205,6 +220,8 @@ class Deduplicator:
                 return
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
+                self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)",
+                                [json.dumps(asdict(self.config), sort_keys=True)])
         self.stale = False
 
     def index_missing(self) -> int:

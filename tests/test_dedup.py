@@ -225,3 +225,57 @@ def test_kill_during_ingest_leaves_a_consistent_database(tmp_path, db_path):
     counts = _counts(db_path)
     assert counts["pages"] == 240 and counts["documents"] == 80
     assert store.check_invariant(store.open_db(db_path)) == []
+
+
+def _corpus_for_verbs(db_path):
+    db = store.open_db(db_path)
+    ing = Ingestor(db)
+    text = report(8, 2000)
+    respun_preview = text.replace("推进", "推动").replace("落实", "贯彻")[:900]
+    full_id = ing.ingest(page("http://a.example/doc/8.html", text))[0].detail
+    ing.ingest(page("http://b.example/p-8.html", respun_preview))
+    ing.ingest(page("http://c.example/doc/9.html", report(9, 1500)))
+    return db, full_id
+
+
+def run_cli(*args):
+    from click.testing import CliRunner
+
+    from docsites.cli import cli
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_explain_says_what_a_page_was_matched_to_and_why(db_path):
+    db, full_id = _corpus_for_verbs(db_path)
+    result = run_cli("dedup", "--explain", "http://b.example/p-8.html", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert f"duplicate (contained" in result.output and full_id in result.output
+    assert "http://a.example/doc/8.html" in result.output and "containment of the shorter" in result.output
+    assert "shared passage" in result.output
+    report_json = run_cli("dedup", "--explain", "http://b.example/p-8.html", "--db", db_path, "--json")
+    rep = __import__("json").loads(report_json.output)[0]
+    assert rep["dup_of"] == full_id and rep["now"]["containment"] >= 0.7 and rep["now"]["shared"] > 100
+    doc = run_cli("dedup", "--explain", "http://a.example/doc/8.html", "--db", db_path)
+    assert "stored document" in doc.output and "http://b.example/p-8.html" in doc.output
+    assert run_cli("dedup", "--explain", "http://nowhere.example/", "--db", db_path).exit_code == 1
+
+
+def test_rebuild_reclusters_after_a_threshold_change_and_keeps_ids(db_path):
+    db, full_id = _corpus_for_verbs(db_path)
+    ids_before = {r[0] for r in db.execute("SELECT id FROM documents")}
+    db.close()
+    strict = run_cli("dedup", "--rebuild", "--containment-threshold", "0.99", "--near-threshold", "0.99", "--db", db_path)
+    assert strict.exit_code == 0, strict.output
+    db = store.open_db(db_path)
+    assert db["documents"].count == 3 and db["duplicates"].count == 0
+    assert ids_before <= {r[0] for r in db.execute("SELECT id FROM documents")}
+    assert store.check_invariant(db) == [] and db["dedup_signatures"].count == 3
+    # the stricter setting is the database's now: a later ingest uses it too
+    assert Deduplicator(db).config.containment_threshold == 0.99
+    db.close()
+    back = run_cli("dedup", "--rebuild", "--containment-threshold", "0.7", "--near-threshold", "0.5", "--db", db_path)
+    assert back.exit_code == 0, back.output
+    db = store.open_db(db_path)
+    assert {r[0] for r in db.execute("SELECT id FROM documents")} == ids_before
+    assert db.execute("SELECT dup_of FROM duplicates").fetchall() == [(full_id,)]
+    assert store.check_invariant(db) == []
