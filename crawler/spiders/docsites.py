@@ -1,8 +1,9 @@
 """`scrapy crawl docsites`: fetch document pages and hand every response to the corpus pipeline.
 
 Profile mode (default; `-a sites=a,b`, all profiles when omitted): start from each profile's
-listing pages, or its search URL with `-a query=…`; follow only the links its rules call listings
-(pagination, categories, search results) or document pages.
+listing pages and follow only the links its rules call listings (pagination, categories) or
+document pages. With `-a query=…` start from its search URL instead and follow only the search
+results' own pages and the document pages they list.
 
 Generic mode (`-a start_urls=URL,URL`): no profile needed — stay on the start hosts, follow every
 link, and let the extraction result decide whether a page holds a document.
@@ -159,8 +160,12 @@ class DocsitesSpider(scrapy.Spider):
                 yield self.request(url, "page", None)
 
     def follow_profile(self, response, profile):
+        # a search crawl stays on the search results (and their pages), not the whole site
+        search_path = urlsplit(profile.search_url).path if self.query and profile.search_url else None
         for link in self.links.extract_links(response):
             url = self.canonical(link.url)
             kind = profile.classify(url)
+            if kind == "listing" and search_path and urlsplit(url).path != search_path:
+                continue
             if kind is not None:
                 yield self.request(url, kind, profile)
