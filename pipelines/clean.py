@@ -169,7 +169,7 @@ def rejoin_pages(lines: list[str], family: Family | None = None) -> list[str]:
             j += 1
             expect += 1
         run = lines[i:j]
-        long_enough = len(run) >= 2 and all(len(x) >= 80 for x in run[:-1])
+        long_enough = len(run) >= 2 and all(len(x) >= PROSE_MIN for x in run[:-1])
         cut = sum(1 for x in run[:-1] if not ends_sentence(x))
         mid_sentence = len(run) >= 2 and cut >= max(1, (len(run) - 1) * 0.6)
         if long_enough and ((family and family.numbered_pages) or mid_sentence):
@@ -202,12 +202,24 @@ def repair(text: str, rules: Rules) -> str:
     return text
 
 
+def drop_promos(lines: list[str], rules: Rules) -> list[str]:
+    """Cut promo sentences out of body paragraphs (`…范文,海量公文素材资料,下载网址:…`)."""
+    out = []
+    for line in lines:
+        for p in rules.promo_patterns:
+            line = p.sub("", line)
+        if line.strip():
+            out.append(line.strip())
+    return out
+
+
 def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, title: str | None = None,
                 boilerplate=None, site: str | None = None) -> list[str]:
     """All line rules in order; what is left is the document (and any appended document)."""
     lines = [line.strip() for line in lines if line.strip()]
     lines = drop_tips(lines, rules)
     lines = drop_tail(lines, rules)
+    lines = drop_promos(lines, rules)
     lines = [line for line in lines if not is_chrome_line(line, rules, family)]
     if boilerplate is not None and site:
         lines = [line for line in lines if not boilerplate.is_boilerplate(site, line)]

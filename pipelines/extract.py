@@ -38,6 +38,7 @@ class Extraction:
     encoding: str | None = None
     family: str | None = None
     extractor: str | None = None  # which body finder answered (for evaluation)
+    problem: str | None = None  # why an input is not a page at all (HTML without <body>)
 
 
 def site_of(url: str) -> str | None:
@@ -69,10 +70,11 @@ def _text_title(lines: list[str], rules: Rules) -> str | None:
     for line in lines:
         if metadata.EXT.search(line) and len(line) <= 100 and not clean.is_chrome_line(line, rules):
             return line
-    for line in lines:
-        if len(line) <= 80 and not clean.is_prose(line) and not clean.is_chrome_line(line, rules):
+    candidates = [x for x in lines if len(x) <= 80 and not clean.is_prose(x) and not clean.is_chrome_line(x, rules)]
+    for line in candidates:  # a line that ends like a document title (…工作总结, …方案)
+        if any(line.endswith(w) for w in rules.title_endings):
             return line
-    return None
+    return candidates[0] if candidates else None
 
 
 def _meta_date(root) -> str | None:
@@ -131,9 +133,12 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
     url = page.final_url or page.url
     site = site_of(url)
     rules = load()
+    if len(text) > html.MAX_HTML_CHARS:  # a giant page: its start holds any document it has
+        logger.info("%s: %d characters, reading the first %d", page.url, len(text), html.MAX_HTML_CHARS)
+        text = text[:html.MAX_HTML_CHARS]
     found = _body_lines(page, text, rules, url)
     if found is None:
-        return Extraction([], encoding)
+        return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
     page_lines, lines, title, facts, extractor = found
     family_id = detect_family(page_lines, url, rules)
     family = rules.family(family_id)

@@ -15,6 +15,8 @@ import lxml.etree
 import lxml.html
 
 logger = logging.getLogger(__name__)
+# trafilatura warns about every page it finds nothing in; we try several extractors, so that is noise
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 BLOCK = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt fieldset
 figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre section

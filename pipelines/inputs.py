@@ -62,7 +62,8 @@ def read_warc(path: str) -> Iterator[Page]:
                 found += 1
                 yield Page(url=target or path, body=body, kind="html", status=status, headers=headers,
                            fetched_at=record.rec_headers.get_header("WARC-Date") or utcnow())
-    except (ArchiveLoadFailed, ValueError, OSError, EOFError) as e:
+    except (ArchiveLoadFailed, ValueError, OSError, EOFError, AttributeError, TypeError, KeyError) as e:
+        # warcio raises AttributeError/TypeError on records with missing headers
         raise InputError(f"{path}: not a readable WARC file ({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else 'truncated'})") from e
     if not found:
         raise InputError(f"{path}: WARC file holds no response records")

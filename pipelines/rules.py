@@ -41,6 +41,7 @@ class Family:
 class Rules:
     drop_line_phrases: list[str]
     drop_line_patterns: list[re.Pattern]
+    promo_patterns: list[re.Pattern]
     nav_words: frozenset
     tip_headers: list[re.Pattern]
     tail_markers: list[re.Pattern]
@@ -79,6 +80,7 @@ def load(rules_file: str = RULES_FILE, families_dir: str = FAMILIES_DIR) -> Rule
     return Rules(
         drop_line_phrases=list(d.get("drop_line_phrases", [])),
         drop_line_patterns=_compile(d.get("drop_line_patterns")),
+        promo_patterns=_compile(d.get("promo_patterns")),
         nav_words=frozenset(d.get("nav_words", [])),
         tip_headers=_compile(d.get("tip_headers")),
         tail_markers=_compile(d.get("tail_markers")),

@@ -25,8 +25,12 @@ def _extract_one(args: tuple[str, str | None]) -> tuple[str, list[dict], str | N
             if isinstance(result, Exception):
                 return path, docs, f"{page.url}: {result.__class__.__name__}: {result}"
             docs.extend(d.to_json() for d in result.documents)
+            if getattr(result, "problem", None):
+                return path, docs, f"{page.url}: {result.problem}"
     except InputError as e:
         return path, docs, str(e)
+    except Exception as e:  # noqa: BLE001 - one bad input must not stop the others
+        return path, docs, f"{path}: {e.__class__.__name__}: {e}"
     return path, docs, None
 
 

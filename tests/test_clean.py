@@ -1,0 +1,133 @@
+"""Each line rule of pipelines/clean.py: what it removes, and what it must leave alone."""
+import pytest
+
+from pipelines import clean
+from pipelines.rules import detect_family, load
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load()
+
+
+LONG = "我局认真贯彻落实市委市政府各项决策部署,扎实推进重点工作,取得了明显成效,各项主要指标均已完成年度目标任务,现将有关情况报告如下。"
+
+
+@pytest.mark.parametrize("line", [
+    "ID:1742762", "大小:31.24KB", "页数:21页", "格式:DOCX", "时间:2023-04-22",
+    "上传人:是你****岺呀 上传时间:2024-09-11 格式:DOCX 页数:10 大小:17KB 金币:10 举报 版权申诉",
+    "時間:2022-07-24 08:47:42", "发布 2023-06-11 07:47:28 阅读 7607",
+    "收藏 分享赚钱", "返回 下载 相关 举报", "10 金币", "下载此文档", "预览",
+    "预览加载中,请您耐心等待几秒...", "已阅读5页,还剩8页未读 继续免费阅读",
+    "2023年工作总结_第1页", "第1页 / 共43页", "- 上一篇:科技局局长招商引资工作汇报", "下一篇：社区工作计划",
+    "Copyright © 2026 样例文库 版权所有", "网站客服:3074922707", "此文档下载收益归作者所有",
+    "《X.docx》由会员分享,可在线阅读,更多相关《X(8页珍藏版)》请在某站上搜索。",
+])
+def test_chrome_lines(rules, line):
+    assert clean.is_chrome_line(line, rules)
+
+
+@pytest.mark.parametrize("line", [
+    "群众反映办事难,我们开通网上办理,材料可以在政务网站下载,填写后直接提交,减少了跑腿次数。",  # quotes 下载
+    "会上回顾了上一篇章的工作成绩,也分析了下一篇章的任务和挑战,明确了努力方向。",  # mentions 上一篇
+    "一、取得的成绩", "1、招商引资工作成效显著。", "（一）科技投入不断加大。", "1.壮大创新主体队伍",
+    "20xx年计划培育**企业12家,*万元", LONG,
+])
+def test_body_lines_kept(rules, line):
+    assert not clean.is_chrome_line(line, rules)
+    assert clean.clean_lines(["标题", line, LONG], rules)[1:2] == [line] or line == LONG
+
+
+def test_tips_block_dropped_with_its_numbered_lines(rules):
+    lines = ["温馨提示:", "1. 部分文件查看预览时可能显示错乱。", "2. 本文档由用户上传。", LONG]
+    assert clean.drop_tips(lines, rules) == [LONG]
+
+
+def test_enumeration_after_body_is_not_a_tip_block(rules):
+    lines = [LONG, "1、加强领导。", "2、落实责任。"]
+    assert clean.drop_tips(lines, rules) == lines
+
+
+def test_tail_after_related_documents_dropped(rules):
+    lines = [LONG, "你可能关注的文档", "收起", "2022年工作总结"]
+    assert clean.drop_tail(lines, rules) == [LONG]
+
+
+def test_tail_marker_before_body_is_not_a_cut(rules):
+    lines = ["相关文档", LONG, "结尾一句。"]
+    assert clean.drop_tail(lines, rules) == lines
+
+
+def test_teasers_ending_in_dots_dropped():
+    lines = [LONG, "科技局2023年工作计划", "2017年是实施十三五规划的深化之年,今年全区科技创新工作的主要目标是...",
+             "市科技局工作计划", "一 按照建设创新型行动计划的要求,强化科技成果的转化..."]
+    assert clean.drop_teasers(lines) == [LONG]
+
+
+def test_a_body_ending_normally_is_not_a_teaser():
+    lines = [LONG, "特此报告。"]
+    assert clean.drop_teasers(lines) == lines
+
+
+def test_keyword_line_in_header_only():
+    assert clean.drop_header_keywords(["2023 科技局 年度工作 总结 工作 设想", LONG]) == [LONG]
+    assert clean.drop_header_keywords([LONG, "甲 乙 丙 丁"]) == [LONG, "甲 乙 丙 丁"]
+
+
+def test_title_echo_and_title_glued_to_body():
+    title = "区科技局年度工作总结及2022年农业科技园建设工作思路.docx"
+    lines = [title, "区科技局年度工作总结及2022年农业科技园建设工作思路区科技局年度工作总结及下一步工作思路" + LONG]
+    out = clean.drop_title_echo(lines, title)
+    assert out == ["区科技局年度工作总结及下一步工作思路" + LONG]
+
+
+def test_numbered_preview_pages_rejoined():
+    p1 = "1、县科技局工作总结今年以来,县科技局按照县委的统一部署,大力推进创新驱动发展,积极落实高新技术企业"
+    p2 = "2、优惠政策,用好自治区高新技术企业发展扶持资金,新认定7家高新技术企业,已收到州级研发项目资金*万元"
+    out = clean.rejoin_pages([p1, p2])
+    assert out == [p1[2:] + p2[2:]]
+    assert "企业优惠政策" in out[0]
+
+
+def test_real_enumeration_keeps_numbers():
+    items = ["1、招商引资工作成效显著。今年以来,完成招商引资额5000万元,亿元以上进园开工项目1个,道路围墙已建好。",
+             "2、全社会研发投入工作扎实开展。市里把研发投入占GDP比重作为硬性指标进行考核,实行一票否决制度。",
+             "3、联合市财政、市金融局完成了联合科技信贷试点方案的起草,现已提请市政府审议,等待批复实施。"]
+    assert clean.rejoin_pages(items) == items
+    short = ["1、加强领导", "2、落实责任", "3、强化督查"]
+    assert clean.rejoin_pages(short) == short
+
+
+def test_numbered_pages_of_a_family_that_numbers_pages(rules):
+    fam = rules.family("member-share")
+    pages = ["1、" + LONG, "2、" + LONG]
+    assert clean.rejoin_pages(pages, fam) == [LONG + LONG]
+
+
+def test_broken_line_inside_a_sentence_joined():
+    a = "一是打造苗圃孵化创业链。在华中科技大学、兰州理工大学等高校设立分园,启动孵化器建设二期工程,并在职业"
+    assert clean.join_broken_lines([a, "技术学院设立工作站。"]) == [a + "技术学院设立工作站。"]
+    heading = "二、主要做法"
+    assert clean.join_broken_lines([heading, "加强领导。"]) == [heading, "加强领导。"]
+    assert clean.join_broken_lines([a, "（一）加强领导。"]) == [a, "（一）加强领导。"]
+
+
+def test_repair_broken_entities_keeps_masks(rules):
+    assert clean.repair("花木之窗bull;星创天地,xx区**镇*万元", rules) == "花木之窗•星创天地,xx区**镇*万元"
+    assert clean.repair("AT&amp;T and bullion;", rules) == "AT&amp;T and bullion;"
+
+
+def test_promo_sentence_cut(rules):
+    line = "加强组织领导,确保任务落实。更多工作计划范文,海量公文素材资料,下载网址:example.invalid"
+    assert clean.drop_promos([line], rules) == ["加强组织领导,确保任务落实。"]
+
+
+def test_appendix_split_and_title(rules):
+    parts = clean.split_appendix("第一份文档的正文。以下内容供阅读:区科技局2023年工作计划2023年区科技局按照部署推进工作。", rules)
+    assert parts[0] == "第一份文档的正文。"
+    assert clean.title_from_start(parts[1], rules) == "区科技局2023年工作计划"
+
+
+def test_family_detection_from_telltales(rules):
+    assert detect_family(["上传人:x 上传时间:2024-09-11", "预览加载中,请您耐心等待几秒...", "下载此文档"]) == "uploader-coins"
+    assert detect_family(["今天天气很好。", "我们去公园散步。"]) is None

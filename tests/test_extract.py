@@ -1,0 +1,122 @@
+"""extract_page on our own fixture pages, one per page family (tests/fixtures/extract/), with gold."""
+import glob
+import json
+import os
+import pickle
+
+import pytest
+
+from pipelines.boilerplate import Boilerplate
+from pipelines.extract import extract_page
+from pipelines.model import Page
+from pipelines.score import chrome_left, f1
+from tests.conftest import FIXTURES
+
+EXTRACT = os.path.join(FIXTURES, "extract")
+PAGES = sorted(p for p in glob.glob(os.path.join(EXTRACT, "*")) if not p.endswith(".gold.json"))
+
+
+def load(path):
+    kind = "text" if path.endswith(".txt") else "html"
+    with open(path, "rb") as f:
+        page = Page(url="http://sample.example/" + os.path.basename(path), body=f.read(), kind=kind)
+    with open(path.rsplit(".", 1)[0] + ".gold.json", encoding="utf-8") as f:
+        return page, json.load(f)
+
+
+def test_every_family_has_a_fixture():
+    from pipelines.rules import load as load_rules
+    families = {f.id for f in load_rules().families}
+    assert families == {"kv-header", "member-share", "uploader-coins", "read-wall", "seller-list", "article"}
+    found = {extract_page(load(p)[0]).family for p in PAGES}
+    assert families <= found
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[os.path.basename(p) for p in PAGES])
+def test_fixture_matches_gold(path):
+    page, gold = load(path)
+    docs = extract_page(page).documents
+    assert len(docs) == len(gold), [d.text[:60] for d in docs]
+    for doc, g in zip(docs, gold):
+        assert doc.part == g["part"]
+        assert f1(doc.text, g["text"]) >= g.get("min_f1", 0.95), doc.text  # forum: user names stay
+        assert chrome_left(doc.text, g["text"]) == []
+        if "title" in g:
+            assert doc.title == g["title"]
+        assert doc.truncated == g["truncated"]
+        for key, value in g["meta"].items():
+            assert doc.meta.get(key) == value, key
+        if "traditional" in g:
+            assert doc.traditional == g["traditional"]
+        assert doc.lang == "zh"
+
+
+def test_promo_sentence_cut_but_its_paragraph_kept():
+    page, _ = load(os.path.join(EXTRACT, "article-teasers.html"))
+    text = extract_page(page).documents[0].text
+    assert "海量公文素材" not in text and "维护妇女儿童合法权益" in text
+    assert "最美家庭" in text and "二是..." not in text  # teasers after the body are gone
+
+
+def test_appendix_becomes_part_one_with_its_title():
+    page, _ = load(os.path.join(EXTRACT, "member-share.txt"))
+    docs = extract_page(page).documents
+    assert [d.part for d in docs] == [0, 1]
+    assert "以下内容供阅读" not in docs[0].text and "社区卫生服务中心" not in docs[0].text
+    assert docs[1].title == "社区卫生服务中心2022年度工作计划"
+    assert "冷链运转正常" in docs[0].text  # the word a page break cut is joined
+    assert "2、" not in docs[0].text
+
+
+def test_quality_signals():
+    page, _ = load(os.path.join(EXTRACT, "kv-header.html"))
+    q = extract_page(page).documents[0].quality
+    assert q["masked"] == 3 and q["chars"] > 300 and 0.7 < q["han_ratio"] <= 1
+    assert q["rewrite_score"] == 0
+
+
+def test_rewritten_text_is_flagged():
+    body = ("市科技局工作总结\n" + "我局加大科技效劳力度,制定实施细那么,夯实开展根底,屡次组织企业对接,推动科技开展。" * 5).encode()
+    doc = extract_page(Page(url="rewritten.txt", body=body, kind="text")).documents[0]
+    assert doc.quality["rewrite_score"] > 10
+
+
+def test_japanese_page_is_not_converted():
+    body = "<html><body><p>" + "東京都の会議は毎年開催されています。参加者は多く、議論は活発でした。" * 4 + "</p></body></html>"
+    doc = extract_page(Page(url="http://jp.example/a", body=body.encode())).documents[0]
+    assert doc.lang == "ja" and "東京都" in doc.text and not doc.traditional
+
+
+def test_listing_and_tiny_pages_give_no_document():
+    page, _ = load(os.path.join(EXTRACT, "listing.html"))
+    assert extract_page(page).documents == []
+    tiny = Page(url="http://x.example/t", body="<html><body><p>你好</p></body></html>".encode())
+    assert extract_page(tiny).documents == []
+
+
+def test_html_without_body_is_a_problem_not_a_crash():
+    result = extract_page(Page(url="x.html", body=b"<html><head><title>t</title></head></html>"))
+    assert result.documents == [] and "body" in result.problem
+
+
+def test_boilerplate_learned_from_a_site_is_dropped():
+    site_line = "本站文档均来自网友分享,仅供学习交流使用"  # chrome no rule knows
+    bp = Boilerplate(min_pages=3)
+    pages = []
+    for i in range(4):
+        body = f"<html><body><h1>文档{i}</h1><p>{'第%d份文档的正文内容,讲述工作开展情况和下一步打算。' % i * 4}</p><p>{site_line}</p></body></html>"
+        pages.append(Page(url=f"http://bp.example/doc/{i}.html", body=body.encode()))
+    single = extract_page(pages[0]).documents[0].text
+    assert site_line in single  # one page alone: nothing to learn from
+    for p in pages:
+        bp.learn("bp.example", extract_page(p).documents[0].text.split("\n"))
+    bp = pickle.loads(pickle.dumps(bp))  # goes to worker processes
+    text = extract_page(pages[0], boilerplate=bp).documents[0].text
+    assert site_line not in text and "第0份文档的正文内容" in text
+
+
+def test_extract_page_is_picklable_and_pure():
+    page, _ = load(os.path.join(EXTRACT, "kv-header.html"))
+    a, b = extract_page(page), extract_page(pickle.loads(pickle.dumps(page)))
+    assert [d.to_json() for d in a.documents] == [d.to_json() for d in b.documents]
+    assert a.encoding == "gb18030"
