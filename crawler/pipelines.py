@@ -10,7 +10,7 @@ finished, and the writer drained, on `spider_closed`.
 Shortcuts that keep the corpus unchanged: a 304 answer, or a body whose sha1 equals the stored one,
 is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
 A listing page of a site profile is not extracted: the profile says it holds no document, so it
-is recorded as `not_a_document`.
+is recorded as `not_a_document`; `page_roles` (crawler/pageroles.py) remembers that for rebuilds.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from scrapy import signals
 
+from crawler import pageroles
 from crawler.corpuswriter import CorpusWriter
 from pipelines import store
 from pipelines.extract import Extraction
@@ -46,8 +47,10 @@ def _warm_worker() -> None:
     import pipelines.extract  # noqa: F401 - load trafilatura, OpenCC … once per worker, not per page
 
 
-def _store(ingestor, page, result):
-    return ingestor.store(page, result)
+def _store(ingestor, page, result, site, role):
+    outcomes = ingestor.store(page, result)
+    pageroles.record(ingestor.db, page.url, site, role)
+    return outcomes
 
 
 class CorpusPipeline:
@@ -117,11 +120,11 @@ class CorpusPipeline:
         if item.get("stored_sha1") and item["stored_sha1"] == page.sha1:
             self.inc("docsites/unchanged")
             return item
-        if item.get("site") and item.get("kind") in ("listing", "start") and page.status < 400:
+        if item.get("site") and item.get("kind") in pageroles.LISTING_ROLES and page.status < 400:
             result = Extraction()  # the profile's link rules say so: no document in a listing
         else:
             result = await self.extract(page)
-        outcomes = await asyncio.wrap_future(self.writer.submit(_store, page, result))
+        outcomes = await asyncio.wrap_future(self.writer.submit(_store, page, result, item.get("site"), item.get("kind")))
         for outcome in outcomes:
             self.inc(f"docsites/{outcome.table}")
         return item

@@ -1,0 +1,126 @@
+"""`docsites rebuild`: re-run extraction and dedup over the raw pages kept in corpus.db.
+
+After a change to the extraction rules or the dedup settings, the corpus is rebuilt from `pages`
+without touching the network: every outcome (documents, duplicates, rejections) and the dedup
+index are cleared and every page goes through extraction -> dedup -> store again, in the order it
+was first fetched, so the first copy of a document stays the document and keeps its id (and its
+`first_seen`). A site profile's listing pages are left out of extraction as the crawl left them
+(`page_roles`). All of it is one transaction: a kill or an error leaves the corpus as it was.
+Extraction runs in worker processes; the database work stays in this one.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+
+import click
+
+from crawler import pageroles
+from docsites.cli import db_option, fail, open_db_or_fail
+from pipelines import store
+from pipelines.dedup import Deduplicator
+from pipelines.extract import Extraction
+from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor, run_extraction
+
+
+def _pages(db, batch: int = 200):
+    """Stored pages in first-fetched order, a batch at a time (a corpus does not fit in memory)."""
+    cursor = db.conn.cursor()
+    cursor.execute("SELECT * FROM pages ORDER BY fetched_at, rowid")
+    columns = [c[0] for c in cursor.description]
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            yield store.load_page(dict(zip(columns, row)))
+
+
+def _extracted(db, pages, workers: int):
+    """(page, extraction result) in the order of `pages`, with at most a few pages per worker in flight."""
+    has_roles = "page_roles" in db.table_names()
+    listing = lambda page: has_roles and pageroles.is_profile_listing(db, page.url)  # noqa: E731
+    if workers <= 1:
+        for page in pages:
+            yield page, Extraction() if listing(page) else run_extraction(page)
+        return
+    window: deque = deque()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for page in pages:
+            window.append((page, None if listing(page) else pool.submit(run_extraction, page)))
+            if len(window) >= workers * 8:
+                page, future = window.popleft()
+                yield page, Extraction() if future is None else future.result()
+        while window:
+            page, future = window.popleft()
+            yield page, Extraction() if future is None else future.result()
+
+
+def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS, workers: int = 1,
+                   progress=None) -> dict:
+    """Rebuild every outcome from `pages`; returns counts before and after."""
+    tables = ("documents", "duplicates", "rejected")
+    before = {t: db[t].count for t in tables}
+    with store.transaction(db):
+        db.execute("DROP TABLE IF EXISTS temp._rebuild_first_seen")
+        db.execute("CREATE TEMP TABLE _rebuild_first_seen AS SELECT id, first_seen FROM documents")
+        dedup = Deduplicator(db, index_missing=False)
+        for (doc_id,) in db.execute("SELECT id FROM documents").fetchall():
+            dedup.removed(doc_id)
+        for table in tables:
+            db.execute(f"DELETE FROM [{table}]")
+        ingestor = Ingestor(db, keep_languages, min_chars, keep_pages=False, dedup=dedup)
+        pages = 0
+        for page, result in _extracted(db, _pages(db), workers):
+            ingestor.store(page, result)
+            pages += 1
+            if progress:
+                progress(pages)
+        db.execute("""UPDATE documents SET first_seen = (SELECT f.first_seen FROM temp._rebuild_first_seen f
+                      WHERE f.id = documents.id) WHERE id IN (SELECT id FROM temp._rebuild_first_seen)""")
+        db.execute("DROP TABLE temp._rebuild_first_seen")
+    after = {t: db[t].count for t in tables}
+    return {"pages": pages, "before": before, "after": after}
+
+
+@click.command()
+@db_option
+@click.option("--workers", type=int, default=0, help="extraction processes (default: one per CPU)")
+@click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
+              help="comma-separated languages to keep; others are rejected with reason `language`")
+@click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
+def rebuild(db_path, workers, keep_languages, min_chars):
+    """Re-run extraction and dedup over the raw pages kept in the database (no network).
+
+    Use it after changing extraction rules or dedup settings. One transaction: interrupting it
+    leaves the corpus as it was.
+
+    \b
+    Example:
+        docsites rebuild --db corpus.db --workers 2
+    """
+    if not os.path.exists(db_path):
+        fail(f"{db_path}: no such database")
+    db = open_db_or_fail(db_path)
+    total = db["pages"].count
+    if not total:
+        fail(f"{db_path} holds no pages to rebuild from")
+    run_id = store.start_run(db, "rebuild", {"workers": workers, "keep_languages": keep_languages,
+                                             "min_chars": min_chars})
+    started = time.monotonic()
+    with click.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
+        last = [0]
+
+        def progress(n):
+            bar.update(n - last[0])
+            last[0] = n
+        result = rebuild_corpus(db, keep_languages.split(","), min_chars, workers or os.cpu_count() or 1, progress)
+    seconds = time.monotonic() - started
+    store.finish_run(db, run_id, "finished", {**result, "seconds": round(seconds, 1)})
+    b, a = result["before"], result["after"]
+    click.echo(f"{result['pages']} pages in {seconds:.1f}s: " + ", ".join(
+        f"{t} {b[t]} -> {a[t]}" for t in ("documents", "duplicates", "rejected")))
+    problems = store.check_invariant(db)
+    if problems:
+        fail(f"rebuild left {len(problems)} problems, first: {problems[0]}")
