@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Extraction quality: the project's fixtures (tests/fixtures/extract) and, when present, the shared
+devsets (../shared/devset/seeds, ../shared/devset/real-zh). Prints the same figures as the shared
+scorer: mean/median F1 of character bigrams, chrome phrases left, documents missing/spurious, per kind.
+
+usage: .venv/bin/python benchmarks/eval_extract.py [--show N] [--jobs N]
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import statistics
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from pipelines.extract import extract_page  # noqa: E402
+from pipelines.model import Page  # noqa: E402
+from pipelines.score import chrome_left, pair  # noqa: E402
+
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "devset")
+
+
+def _run(args):
+    path, url, kind = args
+    with open(path, "rb") as f:
+        page = Page(url=url, body=f.read(), kind=kind)
+    try:
+        return [d.text for d in extract_page(page).documents]
+    except Exception as e:  # noqa: BLE001 - a failing page scores 0, the run goes on
+        print(f"error: {path}: {e}", file=sys.stderr)
+        return []
+
+
+def evaluate(name, items, jobs, show):
+    """items: [(path, url, kind, [gold texts], page kind label)]"""
+    with ProcessPoolExecutor(jobs) as pool:
+        preds = list(pool.map(_run, [(p, u, k) for p, u, k, _, _ in items], chunksize=4))
+    scores, by_kind, rows, leaks, missing, spurious = [], {}, [], 0, 0, 0
+    for (path, _, _, golds, label), pred in zip(items, preds):
+        paired, m, s = pair(pred, golds)
+        missing, spurious = missing + m, spurious + s
+        for score, p, g in paired:
+            left = chrome_left(p, g)
+            leaks += len(left)
+            scores.append(score)
+            by_kind.setdefault(label, []).append(score)
+            rows.append((score, os.path.basename(path), ",".join(left)))
+    print(f"== {name}")
+    print(f"gold documents: {len(scores)}  pages: {len(items)}")
+    print(f"mean F1: {statistics.mean(scores):.4f}  median F1: {statistics.median(scores):.4f}  "
+          f"below 0.9: {sum(s < 0.9 for s in scores)}")
+    print(f"chrome phrases left: {leaks}  gold docs missing: {missing}  spurious docs: {spurious}")
+    for kind, ks in sorted((k, v) for k, v in by_kind.items() if k):
+        print(f"mean F1 of {kind} pages: {statistics.mean(ks):.4f} ({len(ks)})")
+    for score, page, note in sorted(rows)[:show]:
+        print(f"  {score:.3f} {page} {note}")
+
+
+def fixtures():
+    items = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "extract", "*"))):
+        if path.endswith(".gold.json"):
+            continue
+        with open(path.rsplit(".", 1)[0] + ".gold.json", encoding="utf-8") as f:
+            gold = json.load(f)
+        if not gold:
+            continue  # a page that must give no document: covered by the tests
+        kind = "text" if path.endswith(".txt") else "html"
+        items.append((path, "http://sample.example/" + os.path.basename(path), kind, [g["text"] for g in gold],
+                      os.path.basename(path).split(".")[0]))
+    return items
+
+
+def seeds():
+    gold = {}
+    with open(os.path.join(SHARED, "seeds.gold.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            gold.setdefault(d["page"], []).append(d["body"])
+    return [(os.path.join(SHARED, "seeds", p), p, "text", g, "seed") for p, g in sorted(gold.items())]
+
+
+def real_zh():
+    items = []
+    with open(os.path.join(SHARED, "real-zh", "gold.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            items.append((os.path.join(SHARED, "real-zh", "html", d["page"]), d["page"], "html", [d["body"]],
+                          d.get("kind")))
+    return items
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--show", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count())
+    a = ap.parse_args()
+    evaluate("project fixtures (tests/fixtures/extract)", fixtures(), a.jobs, a.show)
+    if os.path.isdir(SHARED):
+        evaluate("../shared/devset/seeds", seeds(), a.jobs, a.show)
+        evaluate("../shared/devset/real-zh", real_zh(), a.jobs, a.show)
+    else:
+        print("(../shared/devset not present: devset figures skipped)")
+
+
+if __name__ == "__main__":
+    main()
