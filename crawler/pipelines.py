@@ -18,6 +18,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -44,6 +45,9 @@ if index_final_url not in store.SCHEMA_HOOKS:
 
 
 def _warm_worker() -> None:
+    # Ctrl-C reaches the whole process group: the crawl process shuts down gracefully and still
+    # needs its workers to finish the pages in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import pipelines.extract  # noqa: F401 - load trafilatura, OpenCC … once per worker, not per page
 
 
