@@ -38,7 +38,12 @@ NOISE = re.compile(r"[\W_]+", re.UNICODE)
 
 def normalise(text: str) -> str:
     """Text as dedup sees it: NFKC (full/half width folded), lower case, no punctuation or spaces."""
-    return NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+    # Punctuation out first: what is left is usually NFKC already, and the quick check is ~free
+    # where NFKC itself is not (0.2 ms for 2,000 characters).
+    text = NOISE.sub("", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = NOISE.sub("", unicodedata.normalize("NFKC", text))
+    return text.lower()
 
 
 def content_hash(text: str) -> str:
@@ -115,7 +120,9 @@ def fingerprint(text: str, config: DedupConfig, normalised: bool = False) -> Fin
     sig = minhash.signature(hv32, config.num_perm, config.seed)
     nprefix = max(config.prefix_chars - config.shingle + 1, 1)
     psig = minhash.signature(hv32[:nprefix], config.prefix_perm, config.seed + 1)
-    return Fingerprint(norm, hv64, sig, psig, int(np.unique(hv64).size))
+    distinct = np.sort(hv64)
+    nshingles = int(np.count_nonzero(distinct[1:] != distinct[:-1]) + 1) if distinct.size else 0
+    return Fingerprint(norm, hv64, sig, psig, nshingles)
 
 
 def band_keys(sig: np.ndarray, psig: np.ndarray, config: DedupConfig) -> list[int]:

@@ -279,3 +279,24 @@ def test_rebuild_reclusters_after_a_threshold_change_and_keeps_ids(db_path):
     assert {r[0] for r in db.execute("SELECT id FROM documents")} == ids_before
     assert db.execute("SELECT dup_of FROM duplicates").fetchall() == [(full_id,)]
     assert store.check_invariant(db) == []
+
+
+def test_bulk_index_equals_the_incremental_one(db_path):
+    from pipelines.dedup_bulk import bulk_index
+    db = store.open_db(db_path)
+    ing = Ingestor(db)
+    for i in range(6):
+        ing.ingest(page(f"http://a.example/doc/{i}.html", report(200 + i)))
+    incremental = (set(db.execute("SELECT doc_id, nshingles, sig, psig FROM dedup_signatures").fetchall()),
+                   set(db.execute("SELECT b.h, s.doc_id FROM dedup_bands b JOIN dedup_signatures s USING (key)").fetchall()))
+    db.execute("DELETE FROM dedup_bands")
+    db.execute("DELETE FROM dedup_signatures")
+    db.conn.commit()
+    db.close()
+    assert bulk_index(db_path, workers=2)["documents"] == 6
+    db = store.open_db(db_path)
+    assert (set(db.execute("SELECT doc_id, nshingles, sig, psig FROM dedup_signatures").fetchall()),
+            set(db.execute("SELECT b.h, s.doc_id FROM dedup_bands b JOIN dedup_signatures s USING (key)").fetchall())) \
+        == incremental
+    # and dedup works on it
+    assert Ingestor(db).ingest(page("http://b.example/doc/3.html", report(203)))[0].table == "duplicates"
