@@ -34,14 +34,32 @@ LAST_MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)
 
 
 # --- synthetic documents ----------------------------------------------------------------------
-PLACES = "东城 西湖 南山 北塘 青云 白沙 金水 龙岗 松江 桂林 柳河 江宁 海门 石城 永安 长宁 黄岩 红旗 新华 兴隆 凤凰 清河 平遥 云岭 安平 乐山 宁远 通州 河口 太和".split()
-UNITS = "科技局 教育局 财政局 农业农村局 卫生健康委 人社局 文旅局 住建局 交通运输局 市场监管局 统计局 水利局 民政局 商务局 生态环境局".split()
+PLACES = """东城 西湖 南山 北塘 青云 白沙 金水 龙岗 松江 桂林 柳河 江宁 海门 石城 永安 长宁 黄岩 红旗 新华 兴隆 凤凰 清河 平遥
+云岭 安平 乐山 宁远 通州 河口 太和 临江 双桥 望城 鹿泉 滨海 嘉禾 华容 紫阳 丰润 玉泉 兰溪 昌平 沙坪 高陵 富顺 洪山 德安 秀屿
+汉阳 梅江 新城 崇明 花溪 惠阳 曲江 江北 钟楼 雁塔 香洲 武侯 镇海 城阳 芙蓉 天心 开福""".split()
+UNITS = """科技局 教育局 财政局 农业农村局 卫生健康委 人社局 文旅局 住建局 交通运输局 市场监管局 统计局 水利局 民政局 商务局
+生态环境局 自然资源局 应急管理局 审计局 司法局 退役军人事务局 医保局 林业局 粮食和物资储备局 税务局 档案馆 发改委 工信局
+城管局 信访局 机关事务局""".split()
 TOPICS = """科技创新 成果转化 人才引进 项目申报 企业培育 知识产权 平台建设 资金管理 安全生产 作风建设 乡村振兴 数字经济
-校企合作 标准制定 质量提升 招商引资 营商环境 民生实事 信息公开 应急管理 绿色发展 基层治理 产业升级 对外合作""".split()
-VERBS = "扎实推进 全面落实 持续深化 大力开展 稳步实施 积极探索 不断完善 认真组织 切实加强 统筹推进 着力优化 加快构建".split()
+校企合作 标准制定 质量提升 招商引资 营商环境 民生实事 信息公开 应急管理 绿色发展 基层治理 产业升级 对外合作 河长制
+污染防治 耕地保护 医疗保障 义务教育 职业培训 就业创业 社会救助 养老服务 文物保护 公共文化 全民健身 食品安全 药品监管
+统计调查 审计监督 法治宣传 人民调解 档案管理 政务服务 网格管理 城市更新 老旧小区改造 燃气安全 防汛抗旱 森林防火 冬季供暖
+粮食收储 价格监测 节能降耗 碳达峰 数据共享 电子政务 信用体系 减税降费 融资担保 农村电商 冷链物流 高标准农田 种业振兴""".split()
+VERBS = """扎实推进 全面落实 持续深化 大力开展 稳步实施 积极探索 不断完善 认真组织 切实加强 统筹推进 着力优化 加快构建
+深入推动 聚焦抓好 严格落实 有序推进 协同推进 重点抓好 全力保障 创新开展""".split()
 RESULTS = """取得了明显成效 完成了年度目标 得到了上级肯定 形成了工作合力 群众满意度不断提升 带动了区域经济发展
-为下一步工作打下了坚实基础 各项指标稳中有进 工作机制更加健全 服务能力显著增强""".split()
+为下一步工作打下了坚实基础 各项指标稳中有进 工作机制更加健全 服务能力显著增强 超额完成了目标任务 受到社会各界好评
+短板弱项逐步补齐 典型经验在全市推广 风险隐患得到有效管控 基础数据实现动态更新""".split()
 KINDS = "工作总结 工作计划 述职报告 调研报告 实施方案 工作要点 情况汇报".split()
+OBJECTS = "家企业 个项目 人次 场活动 项成果 个村 所学校 个社区 户家庭 公里道路 亩土地 件案件 条意见 个平台".split()
+ACTIONS = "新增 完成 服务 走访 培训 整改 验收 受理 办结 摸排 核查 签约 认定 申报 建成".split()
+TEMPLATES = (
+    "{v}{t}工作，{p}{u}围绕{t2}和{t3}，累计投入{n}万元，{a}{m}{o}，{r}。",
+    "在{t}方面，我们坚持问题导向，{v}{t2}，全年{a}{m}{o}，较上年增长{pct}%，{r}。",
+    "针对{t}中存在的薄弱环节，{p}{u}{v}{t2}专项行动，{a}{m}{o}，涉及资金{n}万元。",
+    "下一步，将继续{v}{t}，把{t2}与{t3}结合起来，力争{a}{m}{o}以上，确保{r}。",
+    "{p}{u}联合相关部门开展{t}督查{m2}次，发现问题{m3}个，已{a}{m4}个，整改率达到{pct}%。",
+)
 
 
 def make_title(rng: random.Random, n: int) -> str:
@@ -55,11 +73,11 @@ def make_text(rng: random.Random, n: int, min_chars: int = 400) -> list[str]:
     while total < min_chars:
         sentences = []
         for _ in range(rng.randint(3, 5)):
-            sentences.append(
-                f"{rng.choice(VERBS)}{rng.choice(TOPICS)}工作，{place}{unit}围绕{rng.choice(TOPICS)}"
-                f"和{rng.choice(TOPICS)}，累计投入{rng.randint(11, 9999)}万元，"
-                f"{rng.choice(['新增', '完成', '服务', '走访', '培训'])}{rng.randint(3, 999)}"
-                f"{rng.choice(['家企业', '个项目', '人次', '场活动', '项成果'])}，{rng.choice(RESULTS)}。")
+            sentences.append(rng.choice(TEMPLATES).format(
+                v=rng.choice(VERBS), t=rng.choice(TOPICS), t2=rng.choice(TOPICS), t3=rng.choice(TOPICS),
+                p=place, u=unit, n=rng.randint(11, 99999), a=rng.choice(ACTIONS), m=rng.randint(3, 9999),
+                m2=rng.randint(2, 99), m3=rng.randint(2, 999), m4=rng.randint(1, 999), o=rng.choice(OBJECTS),
+                r=rng.choice(RESULTS), pct=f"{rng.uniform(1, 99):.1f}"))
         para = f"{'一二三四五六七八九十'[len(paras) % 10]}、" + "".join(sentences)
         paras.append(para)
         total += len(para)
@@ -221,8 +239,18 @@ PROFILE_SHAPES = {
 }
 
 
+def padding(kb: int, rng: random.Random) -> str:
+    """~kb KiB of the chrome real doc-site pages carry: a category menu, scripts, styles."""
+    if kb <= 0:
+        return ""
+    menu = "".join(f'<li><a href="/topic/{i}.html">{rng.choice(PLACES)}{rng.choice(TOPICS)}</a></li>' for i in range(kb * 8))
+    script = "var cfg={" + ",".join(f'"k{i}":"{rng.random():.8f}"' for i in range(kb * 12)) + "};"
+    return f'<ul class="menu">{menu}</ul><script>{script}</script><style>.menu li{{float:left}}</style>'
+
+
 def profile_site(name: str, n_docs: int = 8, per_listing: int = 4, first_id: int = 1000, seed: int = 0,
-                 latency: float = 0.0, query: str | None = None) -> FakeSite:
+                 latency: float = 0.0, query: str | None = None, body_chars: int = 400,
+                 padding_kb: int = 0) -> FakeSite:
     """A site with the URL shapes and chrome family of profile `name`: a home page, paginated
     listings, `n_docs` document pages, links the profile must not follow (downloads — also
     disallowed by robots.txt —, login) and tracking-parameter spellings of document links. With
@@ -238,8 +266,10 @@ def profile_site(name: str, n_docs: int = 8, per_listing: int = 4, first_id: int
     listing_paths = [shape["listing"].format(n=n + 1) for n in range(n_listings)]
     for i, (doc_id, path, title) in enumerate(zip(ids, paths, titles)):
         related = [(paths[j], titles[j]) for j in (i - 1, (i + 1) % n_docs) if 0 <= j < n_docs and j != i]
-        page = document_page(shape["family"], doc_id, title, make_text(rng, doc_id), shape["title"],
+        page = document_page(shape["family"], doc_id, title, make_text(rng, doc_id, body_chars), shape["title"],
                              listing_paths[0], related)
+        if padding_kb:
+            page = page.replace("</body>", padding(padding_kb, rng) + "</body>")
         site.routes[path] = Reply.html(page)
         site.routes[f"/download/{doc_id}"] = Reply(b"PK\x03\x04 binary", headers={"Content-Type": "application/octet-stream"})
         site.docs[path] = title

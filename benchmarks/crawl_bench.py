@@ -1,0 +1,121 @@
+"""Crawl speed with and without processing: does extraction + dedup + storage slow fetching down?
+
+Serves a loopback site shaped like wnwk.com (profile `wnwk`, kv-header chrome): `--docs` document
+pages of ~38 KB (a 3,000-character body in real-size chrome: menus, scripts) behind paginated
+listings, each response delayed by `--latency` seconds as a real server's would be. Then runs the
+real `scrapy crawl docsites -a sites=wnwk` twice with the same settings:
+
+  off   DOCSITES_PROCESSING=False: fetch and follow links, store nothing
+  full  extraction in worker processes, dedup and storage in the writer thread (the default)
+
+and prints, for each, pages/s (pages fetched / time from the first to the last request the server
+saw, so process start-up is left out), wall time, and peak memory (summed RSS of the crawl process
+and its extraction workers, sampled every 0.1 s), then the ratio full/off.
+
+    .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0.1 --concurrency 8
+    .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0 --concurrency 16
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from pipelines import store  # noqa: E402
+from tests.sitefarm import crawl_command, profile_site  # noqa: E402
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
+def run(mode: str, site, args) -> dict:
+    site.reset_log()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = os.path.join(tmp, "corpus.db")
+        settings = {
+            "SITE_BASE_URLS": {"wnwk": site.base}, "LOG_LEVEL": "WARNING", "DEPTH_LIMIT": 0,
+            "CONCURRENT_REQUESTS": max(16, args.concurrency),
+            "DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0, "concurrency": args.concurrency}},
+            "EXTRACT_WORKERS": args.workers, "DOCSITES_PROCESSING": mode == "full",
+        }
+        cmd = crawl_command(db_path, {"sites": "wnwk"}, settings)
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        peak = [0]
+
+        def sample():
+            while proc.poll() is None:
+                peak[0] = max(peak[0], tree_rss(proc.pid))
+                time.sleep(0.1)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, err = proc.communicate()
+        wall = time.monotonic() - started
+        sampler.join()
+        if proc.returncode != 0:
+            raise SystemExit(f"crawl failed:\n{err[-3000:]}")
+        hits = [t for t, path, _ in site.log if path != "/robots.txt"]
+        span = max(hits) - min(hits)
+        result = {"mode": mode, "pages": len(hits), "seconds": span, "pages_per_s": len(hits) / span,
+                  "wall": wall, "peak_mb": peak[0] / 2 ** 20}
+        if mode == "full":
+            db = store.open_db(db_path)
+            result["documents"] = db["documents"].count
+            result["problems"] = len(store.check_invariant(db))
+        return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--per-listing", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds the server takes per response")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight to the site")
+    parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS (0: one per CPU)")
+    parser.add_argument("--body-chars", type=int, default=3000)
+    parser.add_argument("--padding-kb", type=int, default=40)
+    args = parser.parse_args()
+    print(f"building {args.docs} document pages ...", flush=True)
+    site = profile_site("wnwk", n_docs=args.docs, per_listing=args.per_listing, latency=args.latency,
+                        body_chars=args.body_chars, padding_kb=args.padding_kb).start()
+    sizes = [len(r.body) for p, r in site.routes.items() if p.startswith("/doc/")]
+    print(f"site: {len(sizes)} documents, mean page {sum(sizes) / len(sizes) / 1024:.1f} KiB, "
+          f"latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}, cpus {os.cpu_count()}, "
+          f"load average before {os.getloadavg()[0]:.2f}")
+    results = []
+    try:
+        for mode in ("off", "full"):
+            r = run(mode, site, args)
+            results.append(r)
+            extra = f", {r['documents']} documents stored, {r['problems']} invariant problems" if mode == "full" else ""
+            print(f"{mode:>4}: {r['pages']} pages in {r['seconds']:.1f}s = {r['pages_per_s']:.1f} pages/s "
+                  f"(wall {r['wall']:.1f}s), peak memory {r['peak_mb']:.0f} MiB{extra}", flush=True)
+    finally:
+        site.stop()
+    ratio = results[1]["pages_per_s"] / results[0]["pages_per_s"]
+    print(f"full processing reaches {ratio:.0%} of the pages/s without processing "
+          f"(load average after {os.getloadavg()[0]:.2f})")
+
+
+if __name__ == "__main__":
+    main()
