@@ -12,3 +12,4 @@ class PageItem(scrapy.Item):
     kind = scrapy.Field()         # start | listing | document (profile mode) | page (generic mode)
     family = scrapy.Field()       # the profile's chrome family id
     stored_sha1 = scrapy.Field()  # sha1 of the body the corpus already holds for this URL, if any
+    stored_status = scrapy.Field()  # and that page's HTTP status

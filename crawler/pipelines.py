@@ -7,8 +7,8 @@ back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait:
 bounded. Scrapy waits for items in progress before closing, and the run's `crawl_runs` row is
 finished, and the writer drained, on `spider_closed`.
 
-Shortcuts that keep the corpus unchanged: a 304 answer, or a body whose sha1 equals the stored one,
-is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
+Shortcuts that keep the corpus unchanged: a 304 answer, a body whose sha1 equals the stored one, or
+an error answer (404, 5xx after retries) for a page stored with status 200, is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
 A listing page of a site profile is not extracted: the profile says it holds no document, so it
 is recorded as `not_a_document`; `page_roles` (crawler/pageroles.py) remembers that for rebuilds.
 """
@@ -123,6 +123,10 @@ class CorpusPipeline:
                     headers=item.get("headers") or {}, body=item["body"], run_id=self.run_id)
         if item.get("stored_sha1") and item["stored_sha1"] == page.sha1:
             self.inc("docsites/unchanged")
+            return item
+        if item.get("stored_status") == 200 and page.status >= 400:
+            # the site took the page down or failed this time: the copy we hold stays in the corpus
+            self.inc("docsites/kept_on_error")
             return item
         if item.get("site") and item.get("kind") in pageroles.LISTING_ROLES and page.status < 400:
             result = Extraction()  # the profile's link rules say so: no document in a listing

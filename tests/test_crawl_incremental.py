@@ -63,8 +63,9 @@ def test_older_pages_get_conditional_requests(farm, db_path):
     run_crawl(db_path, {"sites": "wnwk"}, settings)
     wnwk = farm["wnwk"]
     pages1, docs1 = state(store.open_db(db_path))
-    changed = sorted(wnwk.docs)[0]
+    changed, gone = sorted(wnwk.docs)[:2]
     change_document(wnwk, "wnwk", changed)
+    del wnwk.routes[gone]  # taken down: the site answers 404 now
     wnwk.reset_log()
 
     run_crawl(db_path, {"sites": "wnwk"}, {**settings, "RECRAWL_AFTER": 0})
@@ -74,9 +75,11 @@ def test_older_pages_get_conditional_requests(farm, db_path):
     db = store.open_db(db_path)
     pages2, docs2 = state(db)
     changed_url = wnwk.url(changed)
-    # 304: page and document untouched; the changed page: new body, new text
+    # 304: page and document untouched; the changed page: new body, new text; the page taken down: kept
     assert {u: v for u, v in docs2.items() if u != changed_url} == {u: v for u, v in docs1.items() if u != changed_url}
     assert docs2[changed_url] != docs1[changed_url] and pages2[changed_url] != pages1[changed_url]
+    assert pages2[wnwk.url(gone)] == pages1[wnwk.url(gone)]
     stats = json.loads(list(db["crawl_runs"].rows)[-1]["stats"])
-    assert stats["docsites/not_modified"] == len(wnwk.docs) - 1
+    assert stats["docsites/not_modified"] == len(wnwk.docs) - 2
+    assert stats["docsites/kept_on_error"] == 1
     assert store.check_invariant(db) == []

@@ -8,8 +8,9 @@ latest `pages` row for its URL decides:
 Listings and start pages are always fetched in full (that is where new documents show up); in
 generic mode a page that gave no document (nor duplicate) last time counts as a listing. Pages that
 failed (5xx, …) are fetched again; a fresh 404/410 is not.
-The stored body hash goes along in `request.meta["docsites_stored_sha1"]`, so the item pipeline can
-tell an unchanged page and skip it.
+The stored body hash and status go along in `request.meta["docsites_stored_sha1"]` and
+`["docsites_stored_status"]`, so the item pipeline can tell an unchanged page and skip it, and keep
+a stored document when the site now answers with an error.
 
 Reads go through a read-only sqlite connection of their own (one primary-key lookup per request);
 the item pipeline's writer thread owns all writes.
@@ -87,6 +88,7 @@ class IncrementalMiddleware:
             return None
         url, status, fetched_at, etag, last_modified, sha1 = row
         request.meta["docsites_stored_sha1"] = sha1
+        request.meta["docsites_stored_status"] = status
         if kind in ALWAYS_FETCH or status not in (200, 404, 410):
             return None
         if kind == "page" and status == 200 and not self.held_document(url):

@@ -140,6 +140,7 @@ class DocsitesSpider(scrapy.Spider):
             kind=kind,
             family=profile.chrome_family if profile else None,
             stored_sha1=stored_sha1,
+            stored_status=response.meta.get("docsites_stored_status"),
         )
         yield item
         if self.max_pages and n >= self.max_pages:
