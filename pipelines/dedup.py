@@ -299,11 +299,14 @@ class Deduplicator:
                  reverse=True)
         return out
 
-    def compare(self, fp: Fingerprint, doc_id: str, text: str | None = None) -> dict:
-        """Exact overlap of `fp` with stored document `doc_id` (its text read from `documents`)."""
+    def compare(self, fp: Fingerprint, doc_id: str, text: str | None = None) -> dict | None:
+        """Exact overlap of `fp` with stored document `doc_id` (its text read from `documents`);
+        None if there is no such document (an index entry whose row something else deleted)."""
         if text is None:
             row = self.db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
-            text = row[0] if row else ""
+            if row is None:
+                return None
+            text = row[0] or ""
         other = minhash.shingle_hashes64(normalise(text), self.config.shingle)
         return overlap(fp.shingle_set(), np.unique(other))
 
@@ -328,6 +331,8 @@ class Deduplicator:
             if max(cand["est_containment"], cand["est_jaccard"]) < floor and cand["est_prefix"] < 0.5:
                 continue
             ov = self.compare(fp, cand["doc_id"])
+            if ov is None:
+                continue
             verdict = judge(ov, self.config)
             if verdict is None:
                 continue
