@@ -1,0 +1,135 @@
+"""Datasette plugin of docsites: Chinese full-text search of any term length, read-only corpus.
+
+Loaded by Datasette through the `datasette` entry point in pyproject.toml. It acts only on
+databases that hold the docsites search index (`documents_fts`, pipelines/search.py):
+
+* `escape_fts()`, which Datasette wraps around every `?_search=` term, is replaced on those
+  connections by `pipelines.search.to_fts_query`: the user's text becomes phrase queries on the
+  bigram-window index, so `科`, `科技` and `北京市科技局` all find what contains them.
+* Every connection to the corpus is `PRAGMA query_only`: even Datasette's write connection
+  cannot change it (Datasette already opens files read-only for reading).
+* Search results on the documents table show a snippet of `text` with the matches marked, and
+  any result column named `snippet` (the canned `search` query) renders its <mark> tags.
+* A `year` facet type (`{"year": "published"}` in metadata.yml) counts documents per year of an
+  ISO date column and filters with `published__startswith=YEAR`.
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+import urllib.parse
+
+import markupsafe
+from datasette import hookimpl
+from datasette.facets import Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+from pipelines import search
+
+logger = logging.getLogger(__name__)
+
+# The query string of the request being handled: render_cell gets no request in Datasette 0.65.
+_current_query: contextvars.ContextVar[dict] = contextvars.ContextVar("docsites_query", default={})
+
+
+def is_corpus(conn) -> bool:
+    names = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE name IN ('documents', ?)", [search.FTS_TABLE])}
+    return len(names) == 2
+
+
+@hookimpl(trylast=True)  # after Datasette's own prepare_connection, whose escape_fts this replaces
+def prepare_connection(conn, database, datasette):
+    try:
+        corpus = is_corpus(conn)
+    except Exception:  # noqa: BLE001 - not a database we can read; leave it alone
+        return
+    if not corpus:
+        return
+    conn.execute("PRAGMA query_only = 1")
+    search.register_functions(conn)
+    conn.create_function("escape_fts", 1, search.to_fts_query, deterministic=True)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def with_query(scope, receive, send):
+            if scope.get("type") == "http":
+                qs = scope.get("query_string", b"").decode("utf-8", "replace")
+                token = _current_query.set(dict(urllib.parse.parse_qsl(qs)))
+                try:
+                    await app(scope, receive, send)
+                finally:
+                    _current_query.reset(token)
+            else:
+                await app(scope, receive, send)
+        return with_query
+    return wrap
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    if not isinstance(value, str):
+        return None
+    if column == "snippet" and search.MARK_OPEN in value:
+        return markupsafe.Markup(search.snippet_html(value))
+    if table == "documents" and column in search.INDEXED_COLUMNS:
+        query = _current_query.get().get("_search")
+        if query:
+            width = 60 if column == "text" else 200
+            return markupsafe.Markup(search.snippet_html(search.snippet(value, query, width=width)))
+    return None
+
+
+class YearFacet(Facet):
+    """Documents per year of an ISO date column (`published`): `{"year": "published"}`."""
+
+    type = "year"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        args = dict(self.get_querystring_pairs())
+        size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config, source = source_and_config["config"], source_and_config["source"]
+            column = config.get("column") or config["simple"]
+            sql = f"""
+                select substr({escape_sqlite(column)}, 1, 4) as value, count(*) as count
+                from ({self.sql}) where {escape_sqlite(column)} glob '[0-9][0-9][0-9][0-9]*'
+                group by value order by value desc limit {size + 1}"""
+            try:
+                rows = (await self.ds.execute(
+                    self.database, sql, self.params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )).rows
+            except Exception as e:  # noqa: BLE001 - a timed-out facet is reported, not fatal
+                if e.__class__.__name__ == "QueryInterrupted":
+                    timed_out.append(column)
+                    continue
+                raise
+            key = f"{column}__startswith"
+            values = []
+            for row in rows[:size]:
+                selected = args.get(key) == row["value"]
+                toggle = (path_with_removed_args(self.request, {key: row["value"]}) if selected
+                          else path_with_added_args(self.request, {key: row["value"]}))
+                values.append({
+                    "value": row["value"], "label": row["value"], "count": row["count"],
+                    "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected,
+                })
+            results.append({
+                "name": f"{column} (year)", "type": self.type, "results": values,
+                "hideable": source != "metadata",
+                "toggle_url": path_with_removed_args(self.request, {"_facet_year": column}),
+                "truncated": len(rows) > size,
+            })
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [YearFacet]

@@ -1,0 +1,97 @@
+"""`docsites serve`: browse and search corpus.db in Datasette, read-only."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from importlib import resources
+
+import click
+import yaml
+
+from docsites.cli import db_option, fail, open_db_or_fail
+from pipelines import search
+
+# Cells of long texts are cut in the HTML table (the JSON keeps them whole).
+SETTINGS = {"truncate_cells_html": 400, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000}
+
+
+def load_metadata(db_path: str, allow_sql: bool = True) -> dict:
+    """The packaged metadata.yml, keyed by the name Datasette gives `db_path` (its file stem)."""
+    text = resources.files("docsites").joinpath("metadata.yml").read_text(encoding="utf-8")
+    meta = yaml.safe_load(text)
+    name = os.path.splitext(os.path.basename(db_path))[0]
+    meta["databases"] = {name: meta["databases"].pop("corpus")}
+    meta["description_html"] = meta["description_html"].replace('href="corpus/', f'href="{name}/')
+    if not allow_sql:
+        meta["allow_sql"] = False
+    return meta
+
+
+def index_state(db_path: str) -> tuple[bool, list[str]]:
+    """(search index and triggers present, problems with it), read without writing."""
+    conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
+    try:
+        have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "documents" not in have:
+            raise click.ClickException(f"{db_path}: not a docsites corpus (no documents table)")
+        if not ({search.FTS_TABLE, *search.TRIGGERS} <= have):
+            return False, []
+
+        class _Ro:  # search.check wants execute() and table_names()
+            execute = conn.execute
+            table_names = staticmethod(lambda: sorted(have))
+        return True, search.check(_Ro)
+    except sqlite3.DatabaseError as e:
+        raise click.ClickException(f"cannot read {db_path}: {e}") from e
+    finally:
+        conn.close()
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to bind (loopback unless told)")
+@click.option("-p", "--port", default=8001, show_default=True, type=int, help="port to listen on")
+@click.option("--reindex", is_flag=True, help="rebuild the search index before serving (after a VACUUM)")
+@click.option("--no-sql", is_flag=True, help="no arbitrary SQL from the browser: tables and canned queries only")
+def serve(db_path, host, port, reindex, no_sql):
+    """Browse and search the corpus in Datasette (read-only).
+
+    Search from the box on the documents table or with ?_search=: any Chinese term of one
+    character up (科, 科技, 北京市科技局); several terms separated by spaces must all match.
+    Nothing sent from the browser can change the database: it is opened read-only and every
+    connection is query-only. Canned queries: search with snippets, documents per site and year,
+    all copies of a document, rejections by reason, crawl runs with their statistics.
+
+    \b
+    Example:
+        docsites serve --db corpus.db --port 8001
+    """
+    if not os.path.exists(db_path):
+        fail(f"{db_path}: no such database")
+    present, problems = index_state(db_path)
+    if reindex or not present:
+        # Writing happens here, before the server exists; the served connections are read-only.
+        click.echo(f"building the search index of {db_path} …", err=True)
+        db = open_db_or_fail(db_path)
+        n = search.rebuild(db) if reindex else db.execute(f"SELECT count(*) FROM {search.FTS_TABLE}_docsize").fetchone()[0]
+        db.close()
+        click.echo(f"search index: {n} documents", err=True)
+    elif problems:
+        click.echo(f"warning: search index: {'; '.join(problems)} (run `docsites serve --reindex`)", err=True)
+
+    from datasette.cli import cli as datasette_cli
+
+    with tempfile.TemporaryDirectory(prefix="docsites-serve-") as tmp:
+        meta_path = os.path.join(tmp, "metadata.json")
+        with open(meta_path, "w", encoding="utf-8") as f:
+            json.dump(load_metadata(db_path, allow_sql=not no_sql), f, ensure_ascii=False)
+        args = ["serve", db_path, "--metadata", meta_path, "--host", host, "--port", str(port)]
+        for name, value in SETTINGS.items():
+            args += ["--setting", name, str(value)]
+        click.echo(f"serving {db_path} read-only at http://{host}:{port}/", err=True)
+        try:
+            datasette_cli.main(args=args, prog_name="docsites serve", standalone_mode=False)
+        except KeyboardInterrupt:
+            pass

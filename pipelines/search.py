@@ -1,0 +1,256 @@
+"""Full-text search over documents for Chinese terms of any length, one character up.
+
+SQLite's unicode61 tokenizer reads a run of Han characters as one token, and the trigram
+tokenizer finds nothing shorter than three characters. So the index is built on *windows*:
+every character position of a document contributes the two characters starting there,
+`北京科技` is indexed as `北京 京科 科技 技`. unicode61 then sees bigram tokens (and a unigram
+where the next character is punctuation or the end), the same for every script.
+
+A query is windowed the same way and becomes an FTS5 phrase of its bigrams: `科技` is the one
+token `科技`, `北京科技` the phrase `"北京 京科 科技"` (consecutive windows are consecutive
+tokens, so the phrase matches exactly where the substring occurs). A one-character query is a
+prefix query `"科"*`: every occurrence of a character starts exactly one token.
+
+The index (`documents_fts`) is contentless (it stores no text, only the inverted index); the
+windowing is done in plain SQL inside triggers on `documents`, so it stays current whoever
+writes the table (the crawler, `docsites ingest`, the sqlite3 shell), inserts, updates in place
+(dedup swaps in a more complete text under the same id) and deletes alike, with no
+application function needed. `rebuild(db)` re-creates it from scratch (after a VACUUM, which
+may renumber rowids, or to repair an index someone dropped the triggers of).
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+FTS_TABLE = "documents_fts"
+INDEXED_COLUMNS = ("title", "text")
+TRIGGERS = ("documents_fts_insert", "documents_fts_delete", "documents_fts_update")
+
+
+# Chunk sizes of the windowing SQL: substr() on text walks from the start of the string, so a
+# flat loop over n positions costs n²; cutting the text in chunks, then sub-chunks, keeps it linear
+# enough (2,000 characters ≈ 1 ms, 200,000 ≈ 0.2 s).
+CHUNK, SUBCHUNK = 4096, 64
+
+
+def _counter(n: str) -> str:
+    """json_each over an array of `n` zeros: a row per position. Triggers allow no recursive CTE
+    and stock SQLite has no generate_series."""
+    return f"json_each('[' || substr(replace(hex(zeroblob({n})), '00', ',0'), 2) || ']')"
+
+
+def windows_sql(expr: str) -> str:
+    """SQL for the window string of `expr`: the two characters at each position, space-separated
+    (`北京科技` → `北京 京科 科技 技`); NULL for NULL or ''.
+
+    Deterministic, which a contentless index needs: a delete must hand FTS5 exactly the tokens
+    that were inserted. `LIMIT -1` stops SQLite flattening the chunk subqueries back into one
+    expression (which would bring the n² walk back).
+    """
+    c1, c2 = CHUNK, SUBCHUNK
+    return (
+        "(SELECT group_concat(w, ' ') FROM ("
+        "SELECT substr(c2, k3.key + 1, 2) AS w FROM ("
+        f"SELECT substr(c1, k2.key * {c2} + 1, {c2 + 1}) AS c2, j1, k2.key AS j2 FROM ("
+        f"SELECT substr({expr}, k1.key * {c1} + 1, {c1 + 1}) AS c1, k1.key AS j1 "
+        f"FROM {_counter(f'(length({expr}) + {c1 - 1}) / {c1}')} AS k1 LIMIT -1"
+        f"), {_counter(f'(min(length(c1), {c1}) + {c2 - 1}) / {c2}')} AS k2 LIMIT -1"
+        f"), {_counter(f'min(length(c2), {c2})')} AS k3 ORDER BY j1, j2, k3.key))"
+    )
+
+
+def windows(text: str | None) -> str | None:
+    """What windows_sql computes, in Python (tests compare the two)."""
+    return " ".join(text[i:i + 2] for i in range(len(text))) if text else None
+
+
+def _values(prefix: str) -> str:
+    return ", ".join(windows_sql(f"{prefix}.{c}") for c in INDEXED_COLUMNS)
+
+
+def _schema_sql() -> list[str]:
+    cols = ", ".join(INDEXED_COLUMNS)
+    insert = f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (new.rowid, {_values('new')});"
+    delete = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', old.rowid, {_values('old')});"
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in INDEXED_COLUMNS) + " OR old.rowid != new.rowid"
+    return [
+        # remove_diacritics 0: fold case only; keeps the index as literal as the text.
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols}, content='', "
+        f"tokenize='unicode61 remove_diacritics 0')",
+        f"CREATE TRIGGER IF NOT EXISTS documents_fts_insert AFTER INSERT ON documents BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS documents_fts_delete AFTER DELETE ON documents BEGIN {delete} END",
+        f"CREATE TRIGGER IF NOT EXISTS documents_fts_update AFTER UPDATE ON documents WHEN {changed} "
+        f"BEGIN {delete} {insert} END",
+        # Browsing sorts by publication date (docsites/metadata.yml); without this every page of
+        # the documents table is a full sort.
+        "CREATE INDEX IF NOT EXISTS documents_published ON documents(published)",
+    ]
+
+
+def ensure_search_schema(db) -> None:
+    """store.SCHEMA_HOOKS entry: create the index and its triggers; fill it if it is new."""
+    # INSERT OR REPLACE deletes the old row without firing delete triggers unless this is on;
+    # the contentless index would keep the old row's tokens.
+    db.execute("PRAGMA recursive_triggers = ON")
+    names = (FTS_TABLE,) + TRIGGERS
+    have = {r[0] for r in db.execute(
+        f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})", names)}
+    if FTS_TABLE in have and all(t in have for t in TRIGGERS):
+        return
+    with db.atomic():  # one transaction: the index and its triggers appear together, filled
+        new = FTS_TABLE not in have
+        for statement in _schema_sql():
+            db.execute(statement)
+        if new or not all(t in have for t in TRIGGERS):
+            _fill(db)
+
+
+def _fill(db) -> None:
+    cols = ", ".join(INDEXED_COLUMNS)
+    db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+    n = db.execute(
+        f"INSERT INTO {FTS_TABLE}(rowid, {cols}) SELECT rowid, {_values('d')} FROM documents AS d"
+    ).rowcount
+    if n:
+        logger.info("search index: indexed %d documents", n)
+
+
+def rebuild(db) -> int:
+    """Re-create the index from the documents table; returns the number of documents indexed."""
+    db.execute("PRAGMA recursive_triggers = ON")
+    with db.atomic():
+        for statement in _schema_sql():
+            db.execute(statement)
+        _fill(db)
+    return db.execute(f"SELECT count(*) FROM {FTS_TABLE}_docsize").fetchone()[0]
+
+
+def check(db) -> list[str]:
+    """Problems with the index; empty when every document is indexed and nothing else is."""
+    problems = []
+    if FTS_TABLE not in db.table_names():
+        return [f"no {FTS_TABLE} table"]
+    missing = db.execute(
+        f"SELECT count(*) FROM documents WHERE rowid NOT IN (SELECT id FROM {FTS_TABLE}_docsize)"
+    ).fetchone()[0]
+    stale = db.execute(
+        f"SELECT count(*) FROM {FTS_TABLE}_docsize WHERE id NOT IN (SELECT rowid FROM documents)"
+    ).fetchone()[0]
+    if missing:
+        problems.append(f"{missing} documents are not in the search index")
+    if stale:
+        problems.append(f"{stale} index entries belong to no document")
+    return problems
+
+
+# ---------------------------------------------------------------------------- queries
+
+_TERM_RE = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def query_terms(query: str) -> list[str]:
+    """Whitespace separates terms (all must match); "double quotes" keep spaces inside a term."""
+    return [a or b for a, b in _TERM_RE.findall(query or "") if (a or b).strip()]
+
+
+def term_to_fts(term: str) -> str | None:
+    """One term as an FTS5 expression on the window index, None if it has nothing searchable."""
+    if len(term) == 1:
+        if not term.isalnum():
+            return None
+        return '"' + term.replace('"', '""') + '"*'
+    windows = [term[i:i + 2] for i in range(len(term) - 1)]
+    phrase = " ".join(windows)
+    # A term of punctuation only tokenises to nothing; FTS5 would reject the empty phrase.
+    if not any(ch.isalnum() for ch in phrase):
+        return None
+    return '"' + phrase.replace('"', '""') + '"'
+
+
+def to_fts_query(query: str) -> str:
+    """The MATCH expression for a user's search box text (what `escape_fts` returns in Datasette)."""
+    parts = [term_to_fts(t) for t in query_terms(query)]
+    parts = [p for p in parts if p]
+    # A query with nothing searchable matches nothing (rather than raising a syntax error).
+    return " AND ".join(parts) if parts else '""'
+
+
+def search_sql(limit: int | None = None) -> str:
+    """The SQL the web view runs for a search, with `:q` the user's text: matching documents."""
+    sql = (
+        f"SELECT d.rowid, d.id, d.title, d.site, d.published FROM documents AS d "
+        f"WHERE d.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH docsites_fts_query(:q)) "
+        f"ORDER BY d.published DESC"
+    )
+    return sql + (f" LIMIT {int(limit)}" if limit else "")
+
+
+def search(db, query: str, limit: int = 20) -> list[dict]:
+    """Documents matching `query`, newest first, with a highlighted snippet."""
+    register_functions(db.conn)
+    rows = db.execute(
+        f"SELECT d.id, d.title, d.site, d.published, docsites_snippet(d.text, :q) AS snippet FROM documents AS d "
+        f"WHERE d.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH docsites_fts_query(:q)) "
+        f"ORDER BY d.published DESC LIMIT :limit",
+        {"q": query, "limit": limit},
+    ).fetchall()
+    return [dict(zip(("id", "title", "site", "published", "snippet"), r)) for r in rows]
+
+
+# ---------------------------------------------------------------------------- snippets
+
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+
+
+def snippet(text: str | None, query: str, width: int = 60, max_parts: int = 3) -> str:
+    """Text around the first matches of the query's terms, matches wrapped in <mark></mark>.
+
+    Plain text otherwise (not HTML-escaped): the web view escapes it and lets only <mark> through.
+    """
+    if not text:
+        return ""
+    terms = [t for t in query_terms(query) if t.strip()]
+    if not terms:
+        return text[: 2 * width]
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    spans, end_prev, parts = [], -1, []
+    for m in pattern.finditer(text):
+        if m.start() < end_prev:
+            continue
+        spans.append((m.start(), m.end()))
+        end_prev = m.end() + width
+        if len(spans) >= max_parts:
+            break
+    if not spans:
+        return text[: 2 * width] + ("…" if len(text) > 2 * width else "")
+    for start, end in spans:
+        lo, hi = max(0, start - width), min(len(text), end + width)
+        chunk = text[lo:hi]
+        chunk = pattern.sub(lambda m: MARK_OPEN + m.group(0) + MARK_CLOSE, chunk)
+        parts.append(("…" if lo > 0 else "") + chunk + ("…" if hi < len(text) else ""))
+    return " ".join(parts)
+
+
+def snippet_html(value: str) -> str:
+    """HTML for a snippet: everything escaped, then only the <mark> tags restored."""
+    escaped = html.escape(value or "", quote=True)
+    return escaped.replace(html.escape(MARK_OPEN), MARK_OPEN).replace(html.escape(MARK_CLOSE), MARK_CLOSE)
+
+
+def register_functions(conn) -> None:
+    """SQL functions the web view and canned queries use: docsites_fts_query(q), docsites_snippet(text, q)."""
+    conn.create_function("docsites_fts_query", 1, to_fts_query, deterministic=True)
+    conn.create_function("docsites_snippet", 2, lambda t, q: snippet(t, q or ""), deterministic=True)
+
+
+def _register_hook() -> None:
+    from . import store
+    if ensure_search_schema not in store.SCHEMA_HOOKS:
+        store.SCHEMA_HOOKS.append(ensure_search_schema)
+
+
+_register_hook()

@@ -1,0 +1,151 @@
+"""pipelines/search.py: the bigram-window index finds terms of any length and follows the documents table."""
+import random
+import sqlite3
+
+import pytest
+
+from pipelines import search, store
+from pipelines.model import Document
+
+TEXTS = {
+    "a": ("科技工作总结", "市科技局围绕创新驱动发展战略，北京市科技局召开会议。推进Python教程，2023年。"),
+    "b": ("教育计划", "学校教育工作计划，立德树人，上海科学技术委员会。"),
+    "c": ("北京报告", "北京市人民政府工作报告"),
+    "d": ("短", "科"),
+}
+
+
+def add(db, key, title, text, published="2023-01-01"):
+    with store.transaction(db):
+        return store.record_document(
+            db, Document(url=f"http://wk.example/{key}", site="wk.example", title=title, text=text, lang="zh",
+                         published=published),
+            content_hash=key)
+
+
+@pytest.fixture
+def db(db_path):
+    db = store.open_db(db_path)
+    for key, (title, text) in TEXTS.items():
+        add(db, key, title, text)
+    return db
+
+
+def found(db, query):
+    ids = {d["id"] for d in search.search(db, query, limit=100)}
+    return sorted(k for k in TEXTS if _id(db, k) in ids)
+
+
+def _id(db, key):
+    row = db.execute("SELECT id FROM documents WHERE url = ?", [f"http://wk.example/{key}"]).fetchone()
+    return row[0] if row else None
+
+
+def brute_force(db, query):
+    """What a substring scan finds: every term in title or text, case-insensitively."""
+    terms = search.query_terms(query)
+    keys = []
+    for key in TEXTS:
+        row = db.execute("SELECT title, text FROM documents WHERE url = ?", [f"http://wk.example/{key}"]).fetchone()
+        if row and all(t.lower() in (row[0] or "").lower() or t.lower() in row[1].lower() for t in terms):
+            keys.append(key)
+    return keys
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("科", ["a", "b", "d"]),             # 1 character: a prefix query on the windows
+    ("科技", ["a"]),                      # 2: one bigram token (b has 科学技术, not 科技)
+    ("北京", ["a", "c"]),
+    ("科技局", ["a"]),
+    ("北京市科技局", ["a"]),                # 6: a phrase of five bigrams
+    ("python教程", ["a"]),                # Latin is windowed too, case-folded
+    ("2023年", ["a"]),
+    ("工作 北京", ["a", "c"]),             # terms separated by spaces must all match
+    ("略，北京", ["a"]),                    # punctuation inside a term
+    ("不存在", []),
+    ("，", []),                           # nothing searchable: no rows, no syntax error
+    ('"', []),
+])
+def test_terms_of_any_length(db, query, expected):
+    assert found(db, query) == expected
+    assert brute_force(db, query) == expected or not any(c.isalnum() for c in query)
+
+
+def test_index_follows_update_and_delete(db):
+    assert found(db, "人民政府") == ["c"]
+    # dedup keeps the most complete copy: the text is replaced in place, the id stays
+    doc_id = add(db, "c", "北京报告", "上海市科技创新工作报告全文")
+    assert doc_id == _id(db, "c")
+    assert found(db, "人民政府") == [] and found(db, "科技") == ["a", "c"]
+    with store.transaction(db):
+        db.execute("DELETE FROM documents WHERE id = ?", [_id(db, "a")])
+    assert found(db, "科技") == ["c"]
+    # a plain sqlite3 connection (no docsites code loaded) keeps the index current too
+    conn = sqlite3.connect(db.conn.execute("PRAGMA database_list").fetchone()[2])
+    with conn:
+        conn.execute("UPDATE documents SET text = '全新的内容' WHERE id = ?", [_id(db, "b")])
+    conn.close()
+    assert found(db, "立德树人") == [] and found(db, "全新") == ["b"]
+    assert search.check(db) == []
+
+
+def test_insert_or_replace_leaves_no_stale_entries(db):
+    row = db.execute("SELECT * FROM documents WHERE url = 'http://wk.example/c'").fetchone()
+    cols = [c[0] for c in db.execute("SELECT * FROM documents LIMIT 0").description]
+    values = dict(zip(cols, row), text="替换以后的文本")
+    db.execute(f"INSERT OR REPLACE INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+               [values[c] for c in cols])
+    db.conn.commit()
+    assert found(db, "人民政府") == [] and found(db, "替换") == ["c"]
+    assert search.check(db) == []
+
+
+def test_existing_corpus_gets_an_index_when_opened(db_path):
+    db = store.open_db(db_path)
+    add(db, "a", *TEXTS["a"])
+    with store.transaction(db):
+        for trigger in search.TRIGGERS:
+            db.execute(f"DROP TRIGGER {trigger}")
+        db.execute(f"DROP TABLE {search.FTS_TABLE}")
+        add(db, "c", *TEXTS["c"])    # arrives while there is no index
+    db.close()
+    db = store.open_db(db_path)      # the schema hook creates and fills it
+    assert found(db, "北京") == ["a", "c"] and search.check(db) == []
+
+
+def test_rebuild_and_check(db):
+    db.execute(f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}) VALUES ('delete-all')")
+    db.conn.commit()
+    assert "4 documents are not in the search index" in search.check(db)
+    assert search.rebuild(db) == 4
+    assert search.check(db) == [] and found(db, "科技") == ["a"]
+
+
+def test_sql_windows_equal_python_windows():
+    """The triggers' SQL windowing (chunked, so long texts stay linear) equals the obvious Python."""
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 500)] + list("abcXYZ 019，。\n\"'") + ["😀", "é", "𠀀"]
+    texts = ["", "a", "北", "北京", "a😀b"] + ["".join(rng.choices(alphabet, k=rng.randint(1, 400))) for _ in range(200)]
+    texts.append("".join(rng.choices(alphabet, k=search.CHUNK * 2 + 77)))   # crosses chunk boundaries
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (x)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(t,) for t in texts])
+    got = [r[0] for r in conn.execute(f"SELECT {search.windows_sql('x')} FROM t ORDER BY rowid")]
+    assert got == [search.windows(t) for t in texts]
+
+
+def test_query_rewrite():
+    assert search.to_fts_query("科") == '"科"*'
+    assert search.to_fts_query("北京市") == '"北京 京市"'
+    assert search.to_fts_query("科技  北京") == '"科技" AND "北京"'
+    assert search.to_fts_query('"北京 市"') == '"北京 京   市"'
+    assert search.to_fts_query('a"b') == '"a"" ""b"'
+    assert search.to_fts_query("") == '""'
+
+
+def test_snippet_marks_matches_and_html_is_escaped():
+    text = "<b>前言</b>" + "无关内容" * 30 + "北京市科技局召开会议" + "其他" * 40
+    s = search.snippet(text, "科技", width=10)
+    assert "<mark>科技</mark>" in s and s.startswith("…") and s.endswith("…")
+    html = search.snippet_html(search.snippet("<script>x</script>科技", "科技"))
+    assert "&lt;script&gt;" in html and "<mark>科技</mark>" in html and "<script>" not in html

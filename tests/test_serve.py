@@ -1,0 +1,248 @@
+"""`docsites serve`: real Datasette on a loopback port, Chinese search of any length, read-only."""
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from docsites.verbs.serve import load_metadata
+from pipelines import store
+from pipelines.model import Document
+from tests.conftest import BIN
+
+# (key, title, text, published): each search term below is in exactly the documents listed.
+DOCS = [
+    ("keji", "市科技局2023年工作总结", "市科技局围绕创新驱动发展战略，加大自主创新工作力度，北京市科技局召开会议。", "2023-12-20"),
+    ("jiaoyu", "学校教育工作计划", "学校教育工作计划：立德树人，上海科学技术委员会指导。", "2022-03-01"),
+    ("beijing", "北京市政府工作报告", "北京市人民政府工作报告，科学发展，知识产权保护。", "2021-01-15"),
+    ("heji", "述职报告合集", "本人述职报告：知识产权保护工作扎实推进。", None),
+]
+TERMS = {
+    "科": {"keji", "jiaoyu", "beijing"},          # 1 character
+    "科技": {"keji"},                              # 2 (科学技术 is not 科技)
+    "知识产权": {"beijing", "heji"},                # 4
+    "北京市科技局": {"keji"},                        # 6
+    "北京市人民政府": {"beijing"},                   # 7
+    "量子计算机": set(),                            # absent
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def add(db, key, title, text, published):
+    with store.transaction(db):
+        return store.record_document(
+            db, Document(url=f"http://wk.example/doc/{key}.html", site="wk.example", title=title, text=text,
+                         lang="zh", published=published), content_hash=key)
+
+
+def make_corpus(path):
+    db = store.open_db(path)
+    ids = {key: add(db, key, title, text, published) for key, title, text, published in DOCS}
+    with store.transaction(db):
+        db["duplicates"].insert({"url": "http://copy.example/1", "part": 0, "title": DOCS[0][1], "site": "copy.example",
+                                 "dup_of": ids["keji"], "kind": "exact", "similarity": 1.0, "seen_at": "2024-01-01T00:00:00Z"})
+        db["rejected"].insert({"url": "http://wk.example/en.html", "part": 0, "site": "wk.example", "title": "About",
+                               "reason": "language", "detail": "en", "seen_at": "2024-01-01T00:00:00Z"})
+    db.close()
+    return ids
+
+
+class Server:
+    """`docsites serve` in a subprocess, as a user starts it."""
+
+    def __init__(self, db_path, *args):
+        self.port = free_port()
+        self.name = os.path.splitext(os.path.basename(db_path))[0]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, "docsites"), "serve", "--db", db_path, "--port", str(self.port), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/-/versions.json", timeout=2).read()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    self.stop()
+                    raise RuntimeError("docsites serve did not start:\n" + self.proc.stdout.read().decode())
+                time.sleep(0.2)
+
+    def url(self, path, **params):
+        return self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+
+    def get(self, path, **params):
+        with urllib.request.urlopen(self.url(path, **params), timeout=30) as r:
+            return r.read().decode()
+
+    def json(self, path, **params):
+        return json.loads(self.get(path, **params))
+
+    def post(self, path, data=None, body=None, headers=None):
+        body = body if body is not None else urllib.parse.urlencode(data or {}).encode()
+        req = urllib.request.Request(self.url(path), data=body, method="POST", headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("serve") / "corpus.db")
+    ids = make_corpus(path)
+    server = Server(path)
+    server.ids, server.db_path = ids, path
+    yield server
+    server.stop()
+
+
+def search_keys(server, term):
+    rows = server.json(f"/{server.name}/documents.json", _search=term, _shape="array", _size="max")
+    by_id = {v: k for k, v in server.ids.items()}
+    return {by_id.get(r["id"], r["id"]) for r in rows}
+
+
+@pytest.mark.parametrize("term", list(TERMS))
+def test_search_any_length(served, term):
+    assert search_keys(served, term) == TERMS[term]
+
+
+def test_search_box_page_highlights_matches(served):
+    page = served.get(f"/{served.name}/documents", _search="科技")
+    assert 'name="_search"' in page                     # Datasette shows its search box
+    assert "<mark>科技</mark>" in page
+    assert "1 row where search matches" in page
+
+
+def test_metadata_facets_and_canned_queries(served):
+    data = served.json(f"/{served.name}/documents.json", _size=1)
+    facets = data["facet_results"]
+    assert {"site", "lang", "traditional", "truncated", "published (year)"} <= set(facets)
+    years = {r["value"]: r["count"] for r in facets["published (year)"]["results"]}
+    assert years == {"2023": 1, "2022": 1, "2021": 1}
+    assert served.json(f"/{served.name}/duplicates.json")["facet_results"]["kind"]["results"][0]["value"] == "exact"
+    assert served.json(f"/{served.name}/rejected.json")["facet_results"]["reason"]["results"][0]["value"] == "language"
+    # default sort: newest publication first
+    rows = served.json(f"/{served.name}/documents.json", _shape="array")
+    assert [r["published"] for r in rows][:3] == ["2023-12-20", "2022-03-01", "2021-01-15"]
+
+    hits = served.json(f"/{served.name}/search.json", q="知识产权 报告", _shape="array")
+    assert {h["title"] for h in hits} == {"北京市政府工作报告", "述职报告合集"}
+    assert all("<mark>知识产权</mark>" in h["snippet"] for h in hits)
+    copies = served.json(f"/{served.name}/copies_of_a_document.json", id=served.ids["keji"], _shape="array")
+    assert [(c["copy"], c["url"]) for c in copies] == [
+        ("stored", "http://wk.example/doc/keji.html"), ("duplicate", "http://copy.example/1")]
+    per_year = served.json(f"/{served.name}/documents_per_site_and_year.json", _shape="array")
+    assert {(r["year"], r["documents"]) for r in per_year} == {("2023", 1), ("2022", 1), ("2021", 1), ("unknown", 1)}
+    assert served.json(f"/{served.name}/rejections_by_reason.json", _shape="array")[0]["reason"] == "language"
+    assert served.json(f"/{served.name}/crawl_runs_with_stats.json", _shape="array") == []
+
+
+def count_documents(path):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_writes_from_the_browser_are_refused(served):
+    before = count_documents(served.db_path)
+    db = f"/{served.name}"
+    attempts = [
+        served.post(db, {"sql": "DELETE FROM documents"}),
+        served.post(f"{db}/search", {"q": "科技"}),                            # canned queries are read-only
+        served.post(f"{db}/documents/-/insert", body=json.dumps({"row": {"id": "x", "url": "u", "part": 0, "text": "t"}}).encode(),
+                    headers={"Content-Type": "application/json"}),
+        served.post(f"{db}/documents/-/drop", {}),
+    ]
+    for status, _ in attempts:
+        assert status >= 400
+    # arbitrary SQL is allowed, but only as a read
+    try:
+        served.get(f"{db}.json", sql="DELETE FROM documents")
+        raise AssertionError("a DELETE through ?sql= was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 400
+    assert count_documents(served.db_path) == before
+
+
+def test_new_documents_are_found_while_serving(served):
+    db = store.open_db(served.db_path)
+    served.ids["late"] = add(db, "late", "量子计算机研究报告", "量子计算机研究取得新进展。", "2024-06-01")
+    db.close()
+    assert search_keys(served, "量子计算机") == {"late"}
+    assert search_keys(served, "进展") == {"late"}
+    db = store.open_db(served.db_path)
+    with store.transaction(db):
+        db.execute("DELETE FROM documents WHERE url LIKE '%/late.html'")
+    db.close()
+    del served.ids["late"]
+    assert search_keys(served, "量子计算机") == set()
+
+
+def test_datasette_write_connection_is_query_only(tmp_path):
+    """Belt and braces: even a plugin or write canned query could not change the corpus."""
+    from datasette.app import Datasette
+
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    ds = Datasette([path], metadata=load_metadata(path))
+
+    async def attempt():
+        await ds.invoke_startup()
+        with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only|attempt to write"):
+            await ds.get_database("corpus").execute_write("DELETE FROM documents")
+
+    asyncio.run(attempt())
+    assert count_documents(path) == len(DOCS)
+
+
+def test_serve_errors(tmp_path):
+    from click.testing import CliRunner
+    from docsites.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 1 and "no such database" in result.stderr
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    result = CliRunner().invoke(cli, ["serve", "--db", str(other)])
+    assert result.exit_code == 1 and "not a docsites corpus" in result.stderr
+
+
+def test_old_corpus_gets_its_index_when_served(tmp_path):
+    path = str(tmp_path / "old.db")
+    make_corpus(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP TABLE documents_fts")
+        for trigger in ("documents_fts_insert", "documents_fts_delete", "documents_fts_update"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+    conn.close()
+    server = Server(path)
+    try:
+        assert {r["title"] for r in server.json("/old/documents.json", _search="科技", _shape="array")} == {"市科技局2023年工作总结"}
+    finally:
+        server.stop()
