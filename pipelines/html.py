@@ -112,6 +112,40 @@ def _strip_chrome(root) -> None:
             el.set("data-chrome", "1")
 
 
+TEASER_MIN_ITEMS = 3  # a list of this many look-alike items can be a teaser list
+TEASER_HEADLINE = 8  # a link with this much text inside an item is a headline pointing elsewhere
+TEASER_ITEM_MAX = 300  # teasers are short: a headline, a snippet, a date
+
+
+def _signature(el) -> tuple:
+    return el.tag, el.get("class") or ""
+
+
+def _mark_teasers(root) -> None:
+    """Mark lists of related-article teasers as chrome: many look-alike siblings, each short and
+    led by a headline link to another page. A news page's "related" block often holds more text
+    than a short article beside it; posts of a thread are not led by headline links."""
+    for el in root.iter():
+        if not isinstance(el.tag, str) or len(el) < TEASER_MIN_ITEMS or el.get("data-chrome") == "1":
+            continue
+        groups: dict = {}
+        for child in el:
+            if isinstance(child.tag, str):
+                groups.setdefault(_signature(child), []).append(child)
+        items = max(groups.values(), key=len, default=[])
+        if len(items) < TEASER_MIN_ITEMS:
+            continue
+        teasers = 0
+        for item in items:
+            chars = _text_len(item.text_content())
+            if not chars or chars > TEASER_ITEM_MAX:
+                continue
+            if any(_text_len(a.text_content()) >= TEASER_HEADLINE for a in item.iter("a")):
+                teasers += 1
+        if teasers >= 0.6 * len(items) and teasers >= TEASER_MIN_ITEMS:
+            el.set("data-chrome", "1")
+
+
 class _Stats:
     __slots__ = ("chars", "link", "punct", "score")
 
@@ -189,6 +223,7 @@ def density_bodies(root) -> tuple[str, str]:
     if body is None:
         body = root
     _strip_chrome(body)
+    _mark_teasers(body)
     stats = score_tree(body)
     best, best_score = None, 0.0
     for el, st in stats.items():
@@ -256,6 +291,9 @@ def trafilatura_body(html: str, url: str | None, precision: bool = True) -> str:
         return ""
 
 
+# Our density answer (it knows chrome class names and teaser lists) first: readability and
+# trafilatura agree with each other on a footer or a recommended article often enough.
+ORDER = ("density_precise", "readability", "density", "trafilatura")
 AGREE = 0.7  # bigram F1 at which two extractors are taken to have found the same body
 
 
@@ -287,7 +325,7 @@ def generic_body(html: str, root, url: str | None = None) -> tuple[str, str]:
     }
     cands["density"], cands["density_precise"] = density_bodies(root)
     grams = {k: _bigrams(v) for k, v in cands.items()}
-    for name in ("readability", "density", "trafilatura", "density_precise"):
+    for name in ORDER:
         if not grams[name]:
             continue
         if any(_f1(grams[name], grams[o]) >= AGREE for o in cands if o != name and grams[o]):

@@ -104,7 +104,9 @@ def test_boilerplate_learned_from_a_site_is_dropped():
     bp = Boilerplate(min_pages=3)
     pages = []
     for i in range(4):
-        body = f"<html><body><h1>文档{i}</h1><p>{'第%d份文档的正文内容,讲述工作开展情况和下一步打算。' % i * 4}</p><p>{site_line}</p></body></html>"
+        topic = "春夏秋冬"[i]  # digits are folded when lines are compared; a word is not
+        para = "<p>" + f"第{i}份文档的正文内容,讲述{topic}季工作开展情况和下一步打算。" * 2 + "</p>"
+        body = f"<html><body><h1>文档{i}</h1>{para * 2}<p>{site_line}</p></body></html>"
         pages.append(Page(url=f"http://bp.example/doc/{i}.html", body=body.encode()))
     single = extract_page(pages[0]).documents[0].text
     assert site_line in single  # one page alone: nothing to learn from
@@ -120,3 +122,14 @@ def test_extract_page_is_picklable_and_pure():
     a, b = extract_page(page), extract_page(pickle.loads(pickle.dumps(page)))
     assert [d.to_json() for d in a.documents] == [d.to_json() for d in b.documents]
     assert a.encoding == "gb18030"
+
+
+def test_teaser_list_beside_a_short_article_is_not_the_body():
+    # the related-news list holds more text than the article; each item is led by a headline link
+    article = "<div class='txt'><p>" + "市里今天召开会议，部署防汛工作，要求各区做好准备。" * 2 + "</p></div>"
+    item = ("<li class='it'><a href='/n/{0}.htm'>第{0}条相关新闻的标题在这里</a>"
+            "<p>这是一条相关新闻的摘要，介绍了另外一件事情的经过和结果...</p><em>2024-05-2{0}</em></li>")
+    related = "<ul class='cj'>" + "".join(item.format(i) for i in range(8)) + "</ul>"
+    html = f"<html><body><h1>防汛会议</h1>{article}{related}</body></html>"
+    doc = extract_page(Page(url="http://news.example/a/1.htm", body=html.encode())).documents[0]
+    assert "部署防汛工作" in doc.text and "相关新闻" not in doc.text
