@@ -82,6 +82,18 @@ def render_cell(value, column, table, database, datasette):
     return None
 
 
+# Long Chinese text in a narrow column is one character per line; give text and title room.
+# A data: URL keeps the plugin free of a static directory.
+DOCUMENTS_CSS = "td.col-text { min-width: 32em; } td.col-title { min-width: 12em; } td.col-text mark { padding: 0 1px; }"
+
+
+@hookimpl
+def extra_css_urls(database, table, datasette):
+    if table == "documents":
+        return ["data:text/css," + urllib.parse.quote(DOCUMENTS_CSS)]
+    return []
+
+
 class YearFacet(Facet):
     """Documents per year of an ISO date column (`published`): `{"year": "published"}`."""
 
@@ -122,7 +134,7 @@ class YearFacet(Facet):
                     "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected,
                 })
             results.append({
-                "name": f"{column} (year)", "type": self.type, "results": values,
+                "name": column, "type": self.type, "results": values,
                 "hideable": source != "metadata",
                 "toggle_url": path_with_removed_args(self.request, {"_facet_year": column}),
                 "truncated": len(rows) > size,

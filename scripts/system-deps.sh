@@ -2,7 +2,7 @@
 # Debian packages the test suite runs for real. Installs only what is missing; needs root (as CI is)
 # or sudo. Nothing here downloads anything but Debian packages.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver)   # docs search test: headless Chromium + chromedriver
+PACKAGES=(chromium chromium-driver fonts-wqy-microhei)   # search test: headless Chromium, its driver, a CJK font
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

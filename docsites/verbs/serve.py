@@ -14,7 +14,9 @@ from docsites.cli import db_option, fail, open_db_or_fail
 from pipelines import search
 
 # Cells of long texts are cut in the HTML table (the JSON keeps them whole).
-SETTINGS = {"truncate_cells_html": 400, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000}
+SETTINGS = {"truncate_cells_html": 400, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000,
+            # each suggestion is another query over the whole result; costly on a large corpus
+            "suggest_facets": "off"}
 
 
 def load_metadata(db_path: str, allow_sql: bool = True) -> dict:

@@ -1,0 +1,79 @@
+"""A real headless Chromium types 科技 into Datasette's search box and sees the matching rows.
+
+Chromium and chromedriver are Debian's (scripts/system-deps.sh); nothing is downloaded.
+Set DOCSITES_UPDATE_SCREENSHOT=1 to refresh docs/search-screenshot.png (shown in the README).
+"""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from tests.conftest import ROOT
+from pipelines import store
+from tests.test_serve import Server, add, make_corpus
+
+MORE = [
+    ("kjcx", "2024年科技创新工作要点", "深入实施创新驱动发展战略，推进科技成果转化，加快建设区域科技创新中心。", "2024-02-18"),
+    ("nyc", "农业农村局工作总结", "推广农业科技，培训新型职业农民三千人次，粮食生产保持稳定。", "2023-11-30"),
+]
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1500,1000", "--lang=zh-CN"]
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for path in (CHROMIUM, CHROMEDRIVER):
+        assert os.path.exists(path), f"{path} missing: run `bash scripts/system-deps.sh` (Debian chromium, chromium-driver)"
+    profile = tempfile.mkdtemp(prefix="docsites-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_type_keji_in_the_search_box(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    db = store.open_db(path)
+    for doc in MORE:
+        add(db, *doc)
+    db.close()
+    server = Server(path)
+    try:
+        browser.get(server.base + "/corpus/documents")
+        box = WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "_search")))
+        box.send_keys("科技")
+        box.send_keys(Keys.ENTER)
+        WebDriverWait(browser, 30).until(EC.url_contains("_search="))
+        rows = WebDriverWait(browser, 30).until(
+            EC.presence_of_all_elements_located((By.CSS_SELECTOR, "table.rows-and-columns tbody tr")))
+        titles = [r.find_element(By.CSS_SELECTOR, "td.col-title").text for r in rows]
+        # newest first; 学校教育工作计划 has 科学技术, which is not 科技
+        assert titles == ["2024年科技创新工作要点", "市科技局2023年工作总结", "农业农村局工作总结"]
+        marks = browser.find_elements(By.CSS_SELECTOR, "td.col-text mark")
+        assert marks and {m.text for m in marks} == {"科技"}
+        assert browser.find_element(By.ID, "_search").get_attribute("value") == "科技"
+        browser.execute_script("window.scrollTo(0, document.getElementById('_search').getBoundingClientRect().top"
+                               " + window.scrollY - 120)")
+        shot = (os.path.join(ROOT, "docs", "search-screenshot.png") if os.environ.get("DOCSITES_UPDATE_SCREENSHOT")
+                else str(tmp_path / "search-screenshot.png"))
+        assert browser.save_screenshot(shot) and os.path.getsize(shot) > 10_000
+    finally:
+        server.stop()
