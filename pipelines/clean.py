@@ -61,7 +61,15 @@ def is_chrome_line(line: str, rules: Rules, family: Family | None = None) -> boo
         return True
     if any(p.search(line) for p in rules.drop_line_patterns):
         return True
-    return is_nav_line(line, rules) or is_meta_line(line, rules)
+    if any(p.search(line) for p in rules.thread_line_patterns):
+        return True
+    return is_nav_line(line, rules) or is_meta_line(line, rules) or is_byline(line, rules)
+
+
+def is_byline(line: str, rules: Rules) -> bool:
+    """A post's or comment's byline: short, a date or relative time, no sentence punctuation."""
+    return (rules.byline_time is not None and len(line) <= rules.byline_max
+            and not re.search(r"[。！？!?，,；;]", line) and bool(rules.byline_time.search(line)))
 
 
 def is_keyword_line(line: str) -> bool:

@@ -51,6 +51,9 @@ class Rules:
     broken_entities: dict[str, str]
     rewrite_markers: list[str]
     families: list[Family]
+    byline_time: re.Pattern | None = None
+    byline_max: int = 60
+    thread_line_patterns: list[re.Pattern] = field(default_factory=list)
 
     def family(self, family_id: str | None) -> Family | None:
         return next((f for f in self.families if f.id == family_id), None)
@@ -90,6 +93,9 @@ def load(rules_file: str = RULES_FILE, families_dir: str = FAMILIES_DIR) -> Rule
         broken_entities=dict(d.get("broken_entities") or {}),
         rewrite_markers=list(d.get("rewrite_markers") or []),
         families=families,
+        byline_time=re.compile(d["byline_time"]) if d.get("byline_time") else None,
+        byline_max=int(d.get("byline_max", 60)),
+        thread_line_patterns=_compile(d.get("thread_line_patterns")),
     )
 
 
