@@ -49,7 +49,10 @@ def add(db, key, title, text, published):
 
 def make_corpus(path):
     db = store.open_db(path)
+    run_id = store.start_run(db, "docsites", {"start_urls": "http://wk.example/"})
     ids = {key: add(db, key, title, text, published) for key, title, text, published in DOCS}
+    store.finish_run(db, run_id, "finished", {"docsites/documents": len(DOCS), "docsites/duplicates": 1,
+                                              "docsites/rejected": 1, "downloader/request_count": 7})
     with store.transaction(db):
         db["duplicates"].insert({"url": "http://copy.example/1", "part": 0, "title": DOCS[0][1], "site": "copy.example",
                                  "dup_of": ids["keji"], "kind": "exact", "similarity": 1.0, "seen_at": "2024-01-01T00:00:00Z"})
@@ -157,7 +160,8 @@ def test_metadata_facets_and_canned_queries(served):
     per_year = served.json(f"/{served.name}/documents_per_site_and_year.json", _shape="array")
     assert {(r["year"], r["documents"]) for r in per_year} == {("2023", 1), ("2022", 1), ("2021", 1), ("unknown", 1)}
     assert served.json(f"/{served.name}/rejections_by_reason.json", _shape="array")[0]["reason"] == "language"
-    assert served.json(f"/{served.name}/crawl_runs_with_stats.json", _shape="array") == []
+    [run] = served.json(f"/{served.name}/crawl_runs_with_stats.json", _shape="array")
+    assert (run["spider"], run["documents"], run["duplicates"], run["rejected"]) == ("docsites", len(DOCS), 1, 1)
 
 
 def count_documents(path):
