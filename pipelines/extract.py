@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import clean, convert, html, langid, metadata, quality
+from . import clean, convert, html, langid, metadata, quality, thread
 from .decode import decode
 from .model import Document, Page
 from .rules import Rules, detect_family, load
@@ -119,7 +119,8 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str):
         return page_lines, lines, title, facts, "container"
     if family:
         title = metadata.member_share_title(page_lines) or title
-    body_text, extractor = html.generic_body(text, root, url)
+    facts["thread"] = thread.is_thread(root, page_lines, rules)
+    body_text, extractor = html.generic_body(text, root, url, thread=facts["thread"])
     return page_lines, body_text.split("\n"), title, facts, extractor
 
 
@@ -148,6 +149,8 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
         if published:
             meta["published"] = published
     lines = clean.clean_lines(lines, rules, family, title, boilerplate, site)
+    if facts and facts.get("thread"):
+        lines = thread.with_title(lines, clean_title(title))
     body = clean.repair("\n".join(lines), rules)
     if facts and _is_listing(body, facts["links"]):
         return Extraction([], encoding, family_id, extractor)

@@ -158,19 +158,19 @@ LINK_WEIGHT = 1.0  # a character of link text costs this much beyond not countin
 DESCEND = 0.6  # move from the best node to a child that holds this share of its score
 
 
-def _block_score(chars: int, link: int, punct: int) -> float:
+def _block_score(chars: int, link: int, punct: int, short_ok: bool = False) -> float:
     if not chars:
         return 0.0
     ld = link / chars
     if ld > 0.5:
         return -chars * 1.0
-    if chars < 12 and not punct:
+    if chars < 12 and not punct and not short_ok:  # in a thread a short reply is still text
         return -chars * 0.5
     bonus = 1.0 + min(punct / max(chars, 1) * 10, 1.0)  # prose carries punctuation
     return (chars - link) * bonus - link * LINK_WEIGHT
 
 
-def score_tree(root) -> dict:
+def score_tree(root, short_ok: bool = False) -> dict:
     """Per element: subtree chars, link chars, punctuation and block score (summed)."""
     stats: dict = {}
 
@@ -197,7 +197,7 @@ def score_tree(root) -> dict:
                 if link:
                     own_l += tl
         if tag in BLOCK or el.getparent() is None:
-            bs = _block_score(own_c, own_l, own_p)
+            bs = _block_score(own_c, own_l, own_p, short_ok)
             if chrome and bs > 0:
                 bs *= 0.2
             st.score += bs
@@ -211,7 +211,7 @@ def score_tree(root) -> dict:
     return stats
 
 
-def density_bodies(root) -> tuple[str, str]:
+def density_bodies(root, thread: bool = False) -> tuple[str, str]:
     """(recall, precision) main content of a parsed page by maximum-scoring subtree.
 
     recall: the best subtree as it is (keeps a thread's replies); precision: moved down into a
@@ -224,7 +224,7 @@ def density_bodies(root) -> tuple[str, str]:
         body = root
     _strip_chrome(body)
     _mark_teasers(body)
-    stats = score_tree(body)
+    stats = score_tree(body, short_ok=thread)
     best, best_score = None, 0.0
     for el, st in stats.items():
         if st.score > best_score:
@@ -311,19 +311,23 @@ def _f1(a, b) -> float:
     return 2 * p * r / (p + r)
 
 
-def generic_body(html: str, root, url: str | None = None) -> tuple[str, str]:
+def generic_body(html: str, root, url: str | None = None, thread: bool = False) -> tuple[str, str]:
     """(text, which extractor) for a page of unknown layout.
 
-    readability-lxml, trafilatura (precision mode) and our density scorer (recall and precision
-    variants) each fail on different pages; an answer that another extractor agrees with is
-    trusted, in the order that measured best on real pages, else the density recall answer.
+    A thread (pipelines/thread.py): the density recall answer, which keeps every post; the other
+    extractors are not even run (they keep the first post or the comments at best).
+    Otherwise readability-lxml, trafilatura (precision mode) and our density scorer (recall and
+    precision variants) each fail on different pages; an answer that another extractor agrees
+    with is trusted, in the order that measured best on real pages, else the density recall answer.
     """
+    recall, precise = density_bodies(root, thread)
+    if thread and recall:
+        return recall, "density"
     cands = {
+        "density_precise": precise, "density": recall,
         "readability": readability_body(html),
-        "density": "", "density_precise": "",
         "trafilatura": trafilatura_body(html, url),
     }
-    cands["density"], cands["density_precise"] = density_bodies(root)
     grams = {k: _bigrams(v) for k, v in cands.items()}
     for name in ORDER:
         if not grams[name]:

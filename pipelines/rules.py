@@ -54,6 +54,7 @@ class Rules:
     byline_time: re.Pattern | None = None
     byline_max: int = 60
     thread_line_patterns: list[re.Pattern] = field(default_factory=list)
+    thread_markers: list[re.Pattern] = field(default_factory=list)
 
     def family(self, family_id: str | None) -> Family | None:
         return next((f for f in self.families if f.id == family_id), None)
@@ -96,6 +97,7 @@ def load(rules_file: str = RULES_FILE, families_dir: str = FAMILIES_DIR) -> Rule
         byline_time=re.compile(d["byline_time"]) if d.get("byline_time") else None,
         byline_max=int(d.get("byline_max", 60)),
         thread_line_patterns=_compile(d.get("thread_line_patterns")),
+        thread_markers=_compile(d.get("thread_markers")),
     )
 
 

@@ -1,0 +1,100 @@
+"""Threads: forum topics, Q&A pages, comment streams. Their document is every post, replies
+included, under the topic's title; an article's document is its body alone (its comments are not
+part of it).
+
+A page is a thread when
+- a line only threads show is on it (`rules.yaml` `thread_markers`: floor labels 楼主/沙发/#2,
+  `查看: N | 回复: N`, 只看该作者, `N 个回答`), or
+- its prose sits in posts: a run of ≥ 3 look-alike sibling blocks, each with a date or relative
+  time (`rules.byline_time`) and some text of its own, holds ≥ 30 % of the page's non-link text.
+  An article with a few comments under it keeps most of its text outside them; a related-news
+  list is led by headline links and is not counted.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from .rules import Rules, load
+
+logger = logging.getLogger(__name__)
+
+WS = re.compile(r"\s+")
+MIN_POSTS = 3
+POST_SHARE = 0.3  # share of the page's non-link text that posts must hold
+POST_MIN_TEXT = 10  # non-link characters of a post beside its byline
+HEADLINE = 8  # a link this long in a short item makes it a teaser, not a post
+TEASER_MAX = 300
+# inline or paragraph siblings are a text's parts, not posts
+NOT_POSTS = frozenset("p br span a img em strong b i font".split())
+SKIP = ("script", "style", "noscript", "select", "option", "template")
+
+
+def _len(s: str | None) -> int:
+    return len(WS.sub("", s)) if s else 0
+
+
+def _own_text(el) -> tuple[int, int]:
+    """(characters, characters in links) of an element's text."""
+    total = _len(el.text_content())
+    link = sum(_len(a.text_content()) for a in el.iter("a"))
+    return total, link
+
+
+def _text_of(el) -> str:
+    return "".join(t for t in el.itertext() if t)
+
+
+def post_share(body, rules: Rules) -> tuple[int, float]:
+    """(posts, share of non-link text) of the largest run of look-alike blocks carrying a time."""
+    total, link = _own_text(body)
+    page = max(total - link, 1)
+    best = (0, 0.0)
+    for el in body.iter():
+        if not isinstance(el.tag, str) or len(el) < MIN_POSTS:
+            continue
+        groups: dict = {}
+        for child in el:
+            if isinstance(child.tag, str) and child.tag not in NOT_POSTS:
+                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        for items in groups.values():
+            if len(items) < MIN_POSTS:
+                continue
+            posts = []
+            for item in items:
+                chars, links = _own_text(item)
+                if chars <= TEASER_MAX and any(_len(a.text_content()) >= HEADLINE for a in item.iter("a")):
+                    continue
+                if chars - links >= POST_MIN_TEXT and rules.byline_time.search(_text_of(item)):
+                    posts.append(chars - links)
+            if len(posts) >= MIN_POSTS and len(posts) > best[0]:
+                best = (len(posts), sum(posts) / page)
+    return best
+
+
+def is_thread(root, lines: list[str] | None = None, rules: Rules | None = None) -> bool:
+    """Whether a parsed page is a thread; `lines`: the page flattened (html.flatten of the body)."""
+    rules = rules or load()
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return False
+    if lines and any(p.search(x) for x in lines for p in rules.thread_markers):
+        return True
+    if rules.byline_time is None:
+        return False
+    # their text is not the page's (the body finder drops them too)
+    for el in list(body.iter(*SKIP)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    posts, share = post_share(body, rules)
+    return posts >= MIN_POSTS and share >= POST_SHARE
+
+
+def with_title(lines: list[str], title: str | None) -> list[str]:
+    """A thread's text starts with its topic title (the first post's subject)."""
+    if not title or not lines:
+        return lines
+    t = WS.sub("", title)
+    if any(t in WS.sub("", x) for x in lines[:3]):
+        return lines
+    return [title] + lines
