@@ -10,7 +10,8 @@ real `scrapy crawl docsites -a sites=wnwk` twice with the same settings:
 
 and prints, for each, pages/s (pages fetched / time from the first to the last request the server
 saw, so process start-up is left out), wall time, and peak memory (summed RSS of the crawl process
-and its extraction workers, sampled every 0.1 s), then the ratio full/off.
+and its extraction workers, sampled every 0.1 s), CPU time per page (the whole process tree, and the
+crawl process alone: reactor + writer thread), then the ratio full/off.
 
     .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0.1 --concurrency 8
     .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0 --concurrency 16
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +50,21 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def own_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process itself used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(mode: str, site, args) -> dict:
     site.reset_log()
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,13 +76,14 @@ def run(mode: str, site, args) -> dict:
             "EXTRACT_WORKERS": args.workers, "DOCSITES_PROCESSING": mode == "full",
         }
         cmd = crawl_command(db_path, {"sites": "wnwk"}, settings)
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), children_cpu()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak = [0]
+        peak, main_cpu = [0], [0.0]
 
         def sample():
             while proc.poll() is None:
                 peak[0] = max(peak[0], tree_rss(proc.pid))
+                main_cpu[0] = max(main_cpu[0], own_cpu(proc.pid))
                 time.sleep(0.1)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -77,7 +95,9 @@ def run(mode: str, site, args) -> dict:
         hits = [t for t, path, _ in site.log if path != "/robots.txt"]
         span = max(hits) - min(hits)
         result = {"mode": mode, "pages": len(hits), "seconds": span, "pages_per_s": len(hits) / span,
-                  "wall": wall, "peak_mb": peak[0] / 2 ** 20}
+                  "wall": wall, "peak_mb": peak[0] / 2 ** 20,
+                  "cpu_ms_per_page": 1000 * (children_cpu() - cpu_before) / len(hits),
+                  "main_cpu_ms_per_page": 1000 * main_cpu[0] / len(hits)}
         if mode == "full":
             db = store.open_db(db_path)
             result["documents"] = db["documents"].count
@@ -109,7 +129,8 @@ def main():
             results.append(r)
             extra = f", {r['documents']} documents stored, {r['problems']} invariant problems" if mode == "full" else ""
             print(f"{mode:>4}: {r['pages']} pages in {r['seconds']:.1f}s = {r['pages_per_s']:.1f} pages/s "
-                  f"(wall {r['wall']:.1f}s), peak memory {r['peak_mb']:.0f} MiB{extra}", flush=True)
+                  f"(wall {r['wall']:.1f}s), peak memory {r['peak_mb']:.0f} MiB, CPU {r['cpu_ms_per_page']:.1f} ms/page "
+                  f"(crawl process {r['main_cpu_ms_per_page']:.1f}, start-up included){extra}", flush=True)
     finally:
         site.stop()
     ratio = results[1]["pages_per_s"] / results[0]["pages_per_s"]

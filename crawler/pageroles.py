@@ -1,4 +1,6 @@
-"""`page_roles`: what the crawler took each stored page for (start, listing, document, page) and
+"""Crawl-specific schema: `page_roles`, and an index on `pages.final_url`.
+
+`page_roles`: what the crawler took each stored page for (start, listing, document, page) and
 which site profile it belonged to.
 
 `docsites rebuild` reads it to leave a profile's listing pages out of extraction, as the crawl did,
@@ -15,6 +17,8 @@ LISTING_ROLES = ("listing", "start")
 def ensure_schema(db) -> None:
     db.execute("""CREATE TABLE IF NOT EXISTS page_roles (
         url TEXT PRIMARY KEY, site TEXT, role TEXT NOT NULL)""")
+    # incremental lookups find a page under the URL a redirect led to as well
+    db.execute("CREATE INDEX IF NOT EXISTS idx_pages_final_url ON pages(final_url)")
 
 
 def record(db, url: str, site: str | None, role: str | None) -> None:

@@ -1,8 +1,8 @@
 """Scrapy item pipeline: every fetched page goes through `pipelines.ingest` into corpus.db,
 without blocking the reactor.
 
-Extraction (CPU) runs in a pool of worker processes; storage (disk) in one writer thread that owns
-the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
+Extraction (CPU) runs in a pool of worker processes; dedup and storage in one writer process that
+owns the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
 back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait: memory stays
 bounded. Scrapy waits for items in progress before closing, and the run's `crawl_runs` row is
 finished, and the writer drained, on `spider_closed`.
@@ -19,6 +19,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -26,7 +28,6 @@ from scrapy import signals
 
 from crawler import pageroles
 from crawler.corpuswriter import CorpusWriter
-from pipelines import store
 from pipelines.extract import Extraction
 from pipelines.ingest import run_extraction
 from pipelines.model import Page
@@ -34,27 +35,19 @@ from pipelines.model import Page
 logger = logging.getLogger(__name__)
 
 
-def index_final_url(db) -> None:
-    """Incremental lookups find a page under the URL a redirect led to as well."""
-    if "pages" in db.table_names():
-        db.execute("CREATE INDEX IF NOT EXISTS idx_pages_final_url ON pages(final_url)")
-
-
-if index_final_url not in store.SCHEMA_HOOKS:
-    store.SCHEMA_HOOKS.append(index_final_url)
-
-
-def _warm_worker() -> None:
+def _warm_worker(parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the crawl process shuts down gracefully and still
     # needs its workers to finish the pages in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     import pipelines.extract  # noqa: F401 - load trafilatura, OpenCC … once per worker, not per page
 
 
-def _store(ingestor, page, result, site, role):
-    outcomes = ingestor.store(page, result)
-    pageroles.record(ingestor.db, page.url, site, role)
-    return outcomes
+def _exit_with_parent(parent_pid: int) -> None:
+    """A worker of a crawl process killed with -9 would wait for work forever: leave with it."""
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 class CorpusPipeline:
@@ -90,22 +83,21 @@ class CorpusPipeline:
         self.writer.open()
         self.pool = self.new_pool()
         arguments = dict(getattr(spider, "_crawl_args", {}))
-        self.run_id = self.writer.submit(lambda ing: store.start_run(ing.db, spider.name, arguments)).result()
+        self.run_id = self.writer.submit("start_run", spider.name, arguments).result()
 
     def new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: forking a process that runs a reactor and a writer thread is unsafe
+        # spawn, not fork: forking a process that runs a reactor and threads is unsafe
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_warm_worker)
+                                   initializer=_warm_worker, initargs=(os.getpid(),))
 
     def spider_closed(self, spider=None, reason="finished"):
         if self.writer is None:
             return
         stats = dict(self.crawler.stats.get_stats()) if self.crawler else {}
         stats["finish_reason"] = reason
-        self.writer.submit(lambda ing: store.finish_run(ing.db, self.run_id, reason, stats))
+        self.writer.submit("finish_run", self.run_id, reason, stats)
         self.writer.close()
         self.pool.shutdown(wait=True, cancel_futures=True)
-        logger.info("corpus writer: %d transactions", self.writer.batches)
         self.writer = None
 
     # --- every page --------------------------------------------------------------------------
@@ -132,7 +124,7 @@ class CorpusPipeline:
             result = Extraction()  # the profile's link rules say so: no document in a listing
         else:
             result = await self.extract(page)
-        outcomes = await asyncio.wrap_future(self.writer.submit(_store, page, result, item.get("site"), item.get("kind")))
+        outcomes = await asyncio.wrap_future(self.writer.submit("store", page, result, item.get("site"), item.get("kind")))
         for outcome in outcomes:
             self.inc(f"docsites/{outcome.table}")
         return item

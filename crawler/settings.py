@@ -13,7 +13,9 @@ KEEP_LANGUAGES = ["zh"]          # documents in other languages are rejected wit
 MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_short`
 DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
 EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU
-WRITER_BATCH_SIZE = 100          # pages per sqlite transaction in the writer thread
+WRITER_BATCH_SIZE = 100          # at most this many pages per sqlite transaction in the writer process
+CONCURRENT_ITEMS = 8             # a response yields one page item plus links; Scrapy starts this many
+                                 # asyncio workers per response, and 100 (its default) cost more than they do
 WARC_DIR = None                  # also write every response to WARC files in this folder
 WARC_MAX_BYTES = 1024 ** 3       # start a new WARC file after this many (compressed) bytes
 
