@@ -31,7 +31,11 @@ CHROME_ATTR = re.compile(
     r"(^|[-_ ])(footer|foot|sidebar|side|nav|navbar|menu|breadcrumbs?|crumbs?|copyright|share|"
     r"social|advert|ads?|adsbygoogle|banner|recommend|related|hot|hotnews|rank|ranking|login|"
     r"toolbar|pagination|pager|paging|subnav|topbar|top-bar|header-nav|qrcode|download-app|"
-    r"app-download|statement|disclaimer)([-_ ]|$)", re.I)
+    r"app-download|statement|disclaimer|modal|popup|dialog|mask|overlay|pay)([-_ ]|$)", re.I)
+# class/id words of the element holding the text (as readability weighs them): its blocks count more,
+# which decides pages whose document is only a line or two.
+CONTENT_ATTR = re.compile(r"(^|[-_ ])(article|content|post|entry|main|text|body|story|detail)s?([-_ ]|$)", re.I)
+CONTENT_BONUS = 1.25
 PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”]")
 WS = re.compile(r"\s+")
 MAX_HTML_CHARS = 3_000_000  # parse at most this much; the rest of a giant page is not a document
@@ -174,20 +178,21 @@ def score_tree(root, short_ok: bool = False) -> dict:
     """Per element: subtree chars, link chars, punctuation and block score (summed)."""
     stats: dict = {}
 
-    def walk(el, in_link: bool, in_chrome: bool) -> tuple[int, int, int, float, int, int, int]:
+    def walk(el, in_link: bool, in_chrome: bool, in_content: bool = False) -> tuple[int, int, int, float, int, int, int]:
         # returns (chars, link, punct, score, own_chars, own_link, own_punct) ; own_* is text that
         # belongs to the nearest block ancestor (inline content bubbles up)
         tag = el.tag
         st = _Stats()
         link = in_link or tag == "a"
         chrome = in_chrome or el.get("data-chrome") == "1"
+        content = in_content or el.tag == "article" or bool(CONTENT_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"))
         own_c = _text_len(el.text)
         own_p = len(PUNCT.findall(el.text)) if el.text else 0
         own_l = own_c if link else 0
         for child in el:
             if not isinstance(child.tag, str):
                 continue
-            c, l, p, s, oc, ol, op = walk(child, link, chrome)
+            c, l, p, s, oc, ol, op = walk(child, link, chrome, content)
             st.chars += c; st.link += l; st.punct += p; st.score += s
             own_c += oc; own_l += ol; own_p += op
             if child.tail:
@@ -200,6 +205,8 @@ def score_tree(root, short_ok: bool = False) -> dict:
             bs = _block_score(own_c, own_l, own_p, short_ok)
             if chrome and bs > 0:
                 bs *= 0.2
+            elif content and bs > 0:
+                bs *= CONTENT_BONUS
             st.score += bs
             st.chars += own_c; st.link += own_l; st.punct += own_p
             stats[el] = st
