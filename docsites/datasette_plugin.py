@@ -28,6 +28,8 @@ from pipelines import search
 
 logger = logging.getLogger(__name__)
 
+MMAP_SIZE = 2**31  # SQLite caps it at its compile-time maximum (2 GiB in stock builds)
+
 # The query string of the request being handled: render_cell gets no request in Datasette 0.65.
 _current_query: contextvars.ContextVar[dict] = contextvars.ContextVar("docsites_query", default={})
 
@@ -47,6 +49,9 @@ def prepare_connection(conn, database, datasette):
     if not corpus:
         return
     conn.execute("PRAGMA query_only = 1")
+    # A search touches one row per match, and `published`, `lang`, … sit after the long `text`
+    # (overflow pages): memory-mapped reads instead of a read() per page halve a common term's time.
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
     search.register_functions(conn)
     conn.create_function("escape_fts", 1, search.to_fts_query, deterministic=True)
 
