@@ -36,6 +36,9 @@ CHROME_ATTR = re.compile(
 # which decides pages whose document is only a line or two.
 CONTENT_ATTR = re.compile(r"(^|[-_ ])(article|content|post|entry|main|text|body|story|detail)s?([-_ ]|$)", re.I)
 CONTENT_BONUS = 1.25
+# media players: their controls (倍速 2.0X 高清 00:00) are text but not the page's; class names are
+# often camelCase (mplayer, playerControl), so these match anywhere in the attribute
+PLAYER_ATTR = re.compile(r"player|video-?(inner|wrap|box|container)|control-?bar", re.I)
 PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”]")
 WS = re.compile(r"\s+")
 MAX_HTML_CHARS = 3_000_000  # parse at most this much; the rest of a giant page is not a document
@@ -112,7 +115,7 @@ def _strip_chrome(root) -> None:
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
         if "display:none" in style or el.get("hidden") is not None:
             el.drop_tree()
-        elif el.tag in CHROME_TAGS or (el.tag not in ("body", "html") and CHROME_ATTR.search(attrs)):
+        elif el.tag in CHROME_TAGS or (el.tag not in ("body", "html") and (CHROME_ATTR.search(attrs) or PLAYER_ATTR.search(attrs))):
             el.set("data-chrome", "1")
 
 
@@ -318,6 +321,35 @@ def _f1(a, b) -> float:
     return 2 * p * r / (p + r)
 
 
+FALLBACK = "density"  # when no two answers agree
+CHROME_SHARE = 0.3  # an answer with this much of its text in elements marked chrome is not trusted
+
+
+def _chrome_lines(root) -> set[str]:
+    """Lines of the outermost elements the body finder marked as chrome (by class/id, tag, teasers)."""
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return set()
+    lines: set[str] = set()
+    for el in body.iter():
+        if isinstance(el.tag, str) and el.get("data-chrome") == "1":
+            parent = el.getparent()
+            if any(a.get("data-chrome") == "1" for a in el.iterancestors()):
+                continue
+            lines.update(WS.sub("", x) for x in flatten(el).split("\n"))
+    lines.discard("")
+    return lines
+
+
+def _chrome_share(text: str, chrome: set[str]) -> float:
+    """Share of `text` (by characters) in lines that the page shows inside chrome elements."""
+    lines = [WS.sub("", x) for x in text.split("\n")]
+    total = sum(map(len, lines))
+    if not total or not chrome:
+        return 0.0
+    return sum(len(x) for x in lines if x in chrome) / total
+
+
 def generic_body(html: str, root, url: str | None = None, thread: bool = False) -> tuple[str, str]:
     """(text, which extractor) for a page of unknown layout.
 
@@ -335,10 +367,14 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
         "readability": readability_body(html),
         "trafilatura": trafilatura_body(html, url),
     }
+    chrome = _chrome_lines(root)
+    for name in ("readability", "trafilatura"):
+        if _chrome_share(cands[name], chrome) > CHROME_SHARE:
+            cands[name] = ""
     grams = {k: _bigrams(v) for k, v in cands.items()}
     for name in ORDER:
         if not grams[name]:
             continue
         if any(_f1(grams[name], grams[o]) >= AGREE for o in cands if o != name and grams[o]):
             return cands[name], name
-    return cands["density"], "density"
+    return cands[FALLBACK], FALLBACK
