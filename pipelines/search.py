@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,14 @@ def _schema_sql() -> list[str]:
 
 
 def ensure_search_schema(db) -> None:
-    """store.SCHEMA_HOOKS entry: create the index and its triggers; fill it if it is new."""
+    """store.SCHEMA_HOOKS entry: create the index and its triggers; fill it if it is new.
+
+    DOCSITES_SEARCH_INDEX=0 in the environment skips creating it (bulk loads that measure
+    something else; each indexed document costs about 2–4 ms). An index that exists is kept
+    current regardless: its triggers live in the database.
+    """
+    if os.environ.get("DOCSITES_SEARCH_INDEX", "1").strip().lower() in ("0", "off", "no", "false"):
+        return
     # INSERT OR REPLACE deletes the old row without firing delete triggers unless this is on;
     # the contentless index would keep the old row's tokens.
     db.execute("PRAGMA recursive_triggers = ON")

@@ -149,3 +149,14 @@ def test_snippet_marks_matches_and_html_is_escaped():
     assert "<mark>科技</mark>" in s and s.startswith("…") and s.endswith("…")
     html = search.snippet_html(search.snippet("<script>x</script>科技", "科技"))
     assert "&lt;script&gt;" in html and "<mark>科技</mark>" in html and "<script>" not in html
+
+
+def test_index_can_be_left_out_of_bulk_loads(db_path, monkeypatch):
+    monkeypatch.setenv("DOCSITES_SEARCH_INDEX", "0")
+    db = store.open_db(db_path)
+    add(db, "a", *TEXTS["a"])
+    assert search.FTS_TABLE not in db.table_names()
+    db.close()
+    monkeypatch.delenv("DOCSITES_SEARCH_INDEX")
+    db = store.open_db(db_path)            # created and filled when wanted again
+    assert found(db, "科技") == ["a"]
