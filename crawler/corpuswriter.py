@@ -70,6 +70,7 @@ def _serve(db_path, keep_languages, min_chars, batch_size, jobs, results, parent
             batch = [jobs.get(timeout=1.0)]
         except queue.Empty:
             if os.getppid() != parent_pid:  # the crawl process is gone: nobody is waiting
+                results.cancel_join_thread()  # so exiting does not wait to flush answers to no one
                 break
             continue
         while len(batch) < batch_size:
