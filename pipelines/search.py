@@ -187,16 +187,6 @@ def to_fts_query(query: str) -> str:
     return " AND ".join(parts) if parts else '""'
 
 
-def search_sql(limit: int | None = None) -> str:
-    """The SQL the web view runs for a search, with `:q` the user's text: matching documents."""
-    sql = (
-        f"SELECT d.rowid, d.id, d.title, d.site, d.published FROM documents AS d "
-        f"WHERE d.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH docsites_fts_query(:q)) "
-        f"ORDER BY d.published DESC"
-    )
-    return sql + (f" LIMIT {int(limit)}" if limit else "")
-
-
 def search(db, query: str, limit: int = 20) -> list[dict]:
     """Documents matching `query`, newest first, with a highlighted snippet."""
     register_functions(db.conn)

@@ -132,6 +132,13 @@ def test_search_any_length(served, term):
     assert search_keys(served, term) == TERMS[term]
 
 
+def test_search_one_column(served):
+    rows = served.json(f"/{served.name}/documents.json", _search_title="报告", _shape="array")
+    assert {r["title"] for r in rows} == {"北京市政府工作报告", "述职报告合集"}
+    rows = served.json(f"/{served.name}/documents.json", _search_text="北京", _shape="array")
+    assert {r["title"] for r in rows} == {"市科技局2023年工作总结", "北京市政府工作报告"}
+
+
 def test_search_box_page_highlights_matches(served):
     page = served.get(f"/{served.name}/documents", _search="科技")
     assert 'name="_search"' in page                     # Datasette shows its search box
