@@ -63,6 +63,7 @@ class CorpusPipeline:
         self.writer: CorpusWriter | None = None
         self.pool: ProcessPoolExecutor | None = None
         self.run_id = None
+        self.warned: set = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -124,10 +125,22 @@ class CorpusPipeline:
             result = Extraction()  # the profile's link rules say so: no document in a listing
         else:
             result = await self.extract(page)
+            self.check_family(item, result)
         outcomes = await asyncio.wrap_future(self.writer.submit("store", page, result, item.get("site"), item.get("kind")))
         for outcome in outcomes:
             self.inc(f"docsites/{outcome.table}")
         return item
+
+    def check_family(self, item, result) -> None:
+        """A profile names its sites' chrome family; extraction detects one per page. Disagreement on
+        a document page means the (unverified) profile or the family rules need a look."""
+        expected, found = item.get("family"), getattr(result, "family", None)
+        if expected and found and expected != found and item.get("kind") == "document":
+            self.inc(f"docsites/family_mismatch/{item.get('site')}")
+            if (item.get("site"), found) not in self.warned:
+                self.warned.add((item.get("site"), found))
+                logger.warning("profile %s says chrome family %s, extraction found %s on %s",
+                               item.get("site"), expected, found, item["url"])
 
     async def extract(self, page: Page):
         for attempt in (1, 2):
