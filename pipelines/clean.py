@@ -41,7 +41,8 @@ def is_nav_line(line: str, rules: Rules) -> bool:
     tokens = [t for t in NAV_SPLIT.split(line) if t]
     if not tokens or len(line) > 40:
         return False
-    rest = [t for t in tokens if t not in rules.nav_words and not re.fullmatch(r"[\d.,]+(金币|积分|下载券|元|页|次)?", t)]
+    rest = [t for t in tokens if t not in rules.nav_words
+            and not re.fullmatch(r"[(（]?[\d.,]+[kKwW万]?(金币|积分|下载券|元|页|次)?[)）]?", t)]
     return not rest
 
 

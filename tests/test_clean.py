@@ -150,3 +150,12 @@ def test_thread_bylines_and_floor_labels(rules, line):
 ])
 def test_thread_rules_keep_sentences(rules, line):
     assert not clean.is_chrome_line(line, rules)
+
+
+@pytest.mark.parametrize("line", ["仅看楼主 倒序看帖", "浏览 (640) 点赞 (5)", "回复", "全部评论 最热 最新", "手机查看"])
+def test_thread_tool_lines(rules, line):
+    assert clean.is_chrome_line(line, rules)
+
+
+def test_a_reply_that_uses_tool_words_stays(rules):
+    assert not clean.is_chrome_line("回复楼上：最新版本已经修好了，点赞", rules)
