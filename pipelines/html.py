@@ -321,7 +321,7 @@ def _f1(a, b) -> float:
     return 2 * p * r / (p + r)
 
 
-# when no two answers agree: an article is its precise body (a thread never gets here)
+# when no two answers agree: an article is its precise body (a thread took the recall body before)
 FALLBACK = "density_precise"
 CHROME_SHARE = 0.3  # an answer with this much of its text in elements marked chrome is not trusted
 
@@ -334,7 +334,6 @@ def _chrome_lines(root) -> set[str]:
     lines: set[str] = set()
     for el in body.iter():
         if isinstance(el.tag, str) and el.get("data-chrome") == "1":
-            parent = el.getparent()
             if any(a.get("data-chrome") == "1" for a in el.iterancestors()):
                 continue
             lines.update(WS.sub("", x) for x in flatten(el).split("\n"))

@@ -133,3 +133,18 @@ def test_teaser_list_beside_a_short_article_is_not_the_body():
     html = f"<html><body><h1>防汛会议</h1>{article}{related}</body></html>"
     doc = extract_page(Page(url="http://news.example/a/1.htm", body=html.encode())).documents[0]
     assert "部署防汛工作" in doc.text and "相关新闻" not in doc.text
+
+
+def test_answer_inside_chrome_elements_is_not_trusted():
+    from pipelines import html
+    short = "<div class='main'><p>" + "气象台发布暴雨预警，请市民注意出行安全。" * 2 + "</p></div>"
+    other = ("<div class='detail-recommend'><h2>另一篇推荐文章的标题</h2>"
+             + "<p>这是另一篇文章的正文，讲述一位歌手的故事，内容很长，有很多句子，也有很多标点符号。</p>" * 6 + "</div>")
+    page = f"<html><body>{short}{other}</body></html>"
+    root = html.parse(page)
+    html.density_bodies(root)  # marks chrome as a side effect, as in generic_body
+    chrome = html._chrome_lines(root)
+    assert html._chrome_share(html.flatten(root.find("body").find("div[@class='detail-recommend']")), chrome) == 1.0
+    assert html._chrome_share("气象台发布暴雨预警，请市民注意出行安全。", chrome) == 0.0
+    text = extract_page(Page(url="http://news.example/w/1.html", body=page.encode())).documents[0].text
+    assert "暴雨预警" in text and "歌手" not in text
