@@ -1,6 +1,7 @@
 """`docsites serve`: browse and search corpus.db in Datasette, read-only."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -85,15 +86,20 @@ def serve(db_path, host, port, reindex, no_sql):
 
     from datasette.cli import cli as datasette_cli
 
-    with tempfile.TemporaryDirectory(prefix="docsites-serve-") as tmp:
-        meta_path = os.path.join(tmp, "metadata.json")
-        with open(meta_path, "w", encoding="utf-8") as f:
-            json.dump(load_metadata(db_path, allow_sql=not no_sql), f, ensure_ascii=False)
-        args = ["serve", db_path, "--metadata", meta_path, "--host", host, "--port", str(port)]
-        for name, value in SETTINGS.items():
-            args += ["--setting", name, str(value)]
-        click.echo(f"serving {db_path} read-only at http://{host}:{port}/", err=True)
-        try:
-            datasette_cli.main(args=args, prog_name="docsites serve", standalone_mode=False)
-        except KeyboardInterrupt:
-            pass
+    # Datasette reads metadata from a file. uvicorn re-raises the stopping signal after shutdown,
+    # so nothing after it runs: name the file by its content instead of cleaning it up.
+    meta = json.dumps(load_metadata(db_path, allow_sql=not no_sql), ensure_ascii=False)
+    meta_path = os.path.join(tempfile.gettempdir(),
+                             f"docsites-metadata-{hashlib.sha1(meta.encode()).hexdigest()[:12]}.json")
+    tmp = f"{meta_path}.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(meta)
+    os.replace(tmp, meta_path)
+    args = ["serve", db_path, "--metadata", meta_path, "--host", host, "--port", str(port)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, str(value)]
+    click.echo(f"serving {db_path} read-only at http://{host}:{port}/", err=True)
+    try:
+        datasette_cli.main(args=args, prog_name="docsites serve", standalone_mode=False)
+    except KeyboardInterrupt:
+        pass
