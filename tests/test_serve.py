@@ -257,3 +257,17 @@ def test_old_corpus_gets_its_index_when_served(tmp_path):
         assert {r["title"] for r in server.json("/old/documents.json", _search="科技", _shape="array")} == {"市科技局2023年工作总结"}
     finally:
         server.stop()
+
+
+def test_no_sql_keeps_tables_and_canned_queries_only(tmp_path):
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    server = Server(path, "--no-sql")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as e:
+            server.get("/corpus.json", sql="select count(*) from documents")
+        assert e.value.code == 403
+        assert len(server.json("/corpus/search.json", q="科技", _shape="array")) == 1
+        assert len(server.json("/corpus/documents.json", _search="知识产权", _shape="array")) == 2
+    finally:
+        server.stop()
