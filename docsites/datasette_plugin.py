@@ -80,7 +80,8 @@ def render_cell(value, column, table, database, datasette):
     if column == "snippet" and search.MARK_OPEN in value:
         return markupsafe.Markup(search.snippet_html(value))
     if table == "documents" and column in search.INDEXED_COLUMNS:
-        query = _current_query.get().get("_search")
+        args = _current_query.get()
+        query = args.get("_search") or args.get(f"_search_{column}")
         if query:
             width = 60 if column == "text" else 200
             return markupsafe.Markup(search.snippet_html(search.snippet(value, query, width=width)))

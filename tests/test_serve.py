@@ -137,6 +137,7 @@ def test_search_one_column(served):
     assert {r["title"] for r in rows} == {"北京市政府工作报告", "述职报告合集"}
     rows = served.json(f"/{served.name}/documents.json", _search_text="北京", _shape="array")
     assert {r["title"] for r in rows} == {"市科技局2023年工作总结", "北京市政府工作报告"}
+    assert "<mark>北京</mark>" in served.get(f"/{served.name}/documents", _search_text="北京")
 
 
 def test_search_box_page_highlights_matches(served):
