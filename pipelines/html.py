@@ -162,6 +162,7 @@ class _Stats:
 
 
 LINK_WEIGHT = 1.0  # a character of link text costs this much beyond not counting
+KEEP_LEAD = True
 DESCEND = 0.6  # move from the best node to a child that holds this share of its score
 
 
@@ -242,13 +243,36 @@ def density_bodies(root, thread: bool = False) -> tuple[str, str]:
     if best is None:
         return "", ""
     recall = _render(best, stats)
+    lead: list = []  # prose siblings right before the part we moved into: a lead, a poem, a caption
     while True:
         kids = [c for c in best if c in stats]
         top = max(kids, key=lambda c: stats[c].score, default=None)
         if top is None or stats[top].score < DESCEND * best_score:
             break
+        if KEEP_LEAD:
+            before = []
+            for sib in reversed(kids[:kids.index(top)]):
+                st = stats[sib]
+                if st.score <= 0 or sib.get("data-chrome") == "1" or not _sentences(_render(sib, stats)):
+                    break
+                before.insert(0, sib)
+            lead.extend(before)
         best, best_score = top, stats[top].score
-    return recall, _render(best, stats)
+    text = _render(best, stats)
+    if lead:
+        text = "\n".join([_render(el, stats) for el in lead] + [text])
+    return recall, text
+
+
+SENTENCE_END = re.compile(r"[。！？!?…”」]$")
+
+
+def _sentences(text: str, share: float = 0.6) -> bool:
+    """Whether most of a text is in lines that end a sentence (a lead paragraph, a caption), not
+    a title with its dateline."""
+    lines = [WS.sub("", x) for x in text.split("\n")]
+    total = sum(map(len, lines))
+    return bool(total) and sum(len(x) for x in lines if SENTENCE_END.search(x)) >= share * total
 
 
 def density_body(root) -> str:

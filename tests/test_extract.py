@@ -148,3 +148,14 @@ def test_answer_inside_chrome_elements_is_not_trusted():
     assert html._chrome_share("气象台发布暴雨预警，请市民注意出行安全。", chrome) == 0.0
     text = extract_page(Page(url="http://news.example/w/1.html", body=page.encode())).documents[0].text
     assert "暴雨预警" in text and "歌手" not in text
+
+
+def test_precise_body_keeps_a_lead_caption_but_not_a_dateline():
+    from pipelines import html
+    head = "<div class='hd'><h2>农机忙春播</h2><span>2025-05-13 09:20 来源：样例网</span></div>"
+    caption = "<div class='pic'><p>5月13日，在一家庭农场，无人驾驶农机在播种玉米。</p></div>"
+    text = "<div class='txt'>" + "<p>眼下，植保无人机等在田间地头忙碌，助力农业生产，农户们说这样省时省力。</p>" * 6 + "</div>"
+    page = f"<html><body><div class='main'>{head}{caption}{text}</div></body></html>"
+    _, precise = html.density_bodies(html.parse(page))
+    assert precise.startswith("5月13日，在一家庭农场") and "植保无人机" in precise
+    assert "来源" not in precise and "农机忙春播" not in precise
