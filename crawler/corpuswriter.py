@@ -138,11 +138,18 @@ class CorpusWriter:
     def submit(self, name: str, *args) -> Future:
         """Queue job `name`; the Future holds its result once committed."""
         future: Future = Future()
+        if not self.alive:
+            future.set_exception(WriterError("the corpus writer process is not running"))
+            return future
         job_id = next(self.ids)
         with self.lock:
             self.pending[job_id] = future
         self.jobs.put((job_id, name, args))
         return future
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive() and self.reader.is_alive()
 
     def _read(self) -> None:
         while True:

@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from scrapy import signals
 
 from crawler import pageroles
-from crawler.corpuswriter import CorpusWriter
+from crawler.corpuswriter import CorpusWriter, WriterError
 from pipelines.extract import Extraction
 from pipelines.ingest import run_extraction
 from pipelines.model import Page
@@ -64,6 +64,7 @@ class CorpusPipeline:
         self.pool: ProcessPoolExecutor | None = None
         self.run_id = None
         self.warned: set = set()
+        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -126,7 +127,16 @@ class CorpusPipeline:
         else:
             result = await self.extract(page)
             self.check_family(item, result)
-        outcomes = await asyncio.wrap_future(self.writer.submit("store", page, result, item.get("site"), item.get("kind")))
+        try:
+            outcomes = await asyncio.wrap_future(
+                self.writer.submit("store", page, result, item.get("site"), item.get("kind")))
+        except WriterError:
+            if self.writer is not None and not self.writer.alive and self.crawler and not self.closing:
+                # nothing more can be stored: stop fetching instead of fetching for nothing
+                self.closing = True
+                logger.error("the corpus writer died; closing the spider")
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="corpus_writer_died"))
+            raise
         for outcome in outcomes:
             self.inc(f"docsites/{outcome.table}")
         return item
