@@ -345,8 +345,6 @@ def _f1(a, b) -> float:
     return 2 * p * r / (p + r)
 
 
-# when no two answers agree: an article is its precise body (a thread took the recall body before)
-FALLBACK = "density_precise"
 CHROME_SHARE = 0.3  # an answer with this much of its text in elements marked chrome is not trusted
 
 
@@ -374,6 +372,19 @@ def _chrome_share(text: str, chrome: set[str]) -> float:
     return sum(len(x) for x in lines if x in chrome) / total
 
 
+def _outweighs(recall: str, precise: str) -> bool:
+    """Whether what the recall answer adds to the precise one is more text than the precise one,
+    once chrome lines (metadata, tags, share bars, bylines) are left out: then the precise answer
+    is a fragment (a notice under a code-heavy article, one post of a thread) and not the body."""
+    from .clean import is_chrome_line
+    from .rules import load
+    rules = load()
+    inside = WS.sub("", precise)
+    extra = [x for x in recall.split("\n") if WS.sub("", x) and WS.sub("", x) not in inside]
+    added = sum(len(WS.sub("", x)) for x in extra if not is_chrome_line(x.strip(), rules))
+    return added > len(inside)
+
+
 def generic_body(html: str, root, url: str | None = None, thread: bool = False) -> tuple[str, str]:
     """(text, which extractor) for a page of unknown layout.
 
@@ -383,7 +394,7 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
     or find nothing, are readability-lxml and trafilatura run, as a second opinion: their answers
     lose their say when their text lies in elements marked as chrome, then the first answer (in
     the order density-precise, readability, density, trafilatura) that another one agrees with is
-    taken, else the density-precise one.
+    taken, else the density-precise one unless the recall one outweighs it (`_outweighs`).
     """
     recall, precise = density_bodies(root, thread)
     if thread and recall:
@@ -406,6 +417,9 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
             continue
         if any(_f1(grams[name], grams[o]) >= AGREE for o in cands if o != name and grams[o]):
             return cands[name], name
-    if cands[FALLBACK]:
-        return cands[FALLBACK], FALLBACK
-    return next(((v, k) for k, v in cands.items() if v), ("", FALLBACK))
+    # nobody agrees: the precise answer, unless it is a fragment of what the recall answer holds
+    if recall and (not precise or _outweighs(recall, precise)):
+        return recall, "density"
+    if precise:
+        return precise, "density_precise"
+    return next(((v, k) for k, v in cands.items() if v), ("", "density_precise"))

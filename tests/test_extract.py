@@ -159,3 +159,13 @@ def test_precise_body_keeps_a_lead_caption_but_not_a_dateline():
     _, precise = html.density_bodies(html.parse(page))
     assert precise.startswith("5月13日，在一家庭农场") and "植保无人机" in precise
     assert "来源" not in precise and "农机忙春播" not in precise
+
+
+def test_recall_answer_outweighs_a_precise_fragment():
+    from pipelines import html
+    notice = "讨论应以学习为目的，请勿发布不友善的内容。"
+    code = "\n".join(["安装依赖", "npm i -g depcheck", "检查依赖", "depcheck", "找到缺失的依赖并安装", "npm i aaa.js bbb.js"])
+    assert html._outweighs(code + "\n" + notice, notice)  # the article is what the notice sits under
+    article = "记者从市交通局获悉，城区将新增三条公交线路，方便市民出行。" * 3
+    tags = "标签：公交 出行\n分享到：微信 微博\n2025-04-01 08:30"
+    assert not html._outweighs(tags + "\n" + article, article)  # only chrome lines around it
