@@ -136,7 +136,7 @@ def test_family_detection_from_telltales(rules):
 @pytest.mark.parametrize("line", [
     "发表于 2024-4-11 11:52:24 | 只看该作者 来自 - 湖北", "11 天前", "板凳", "#3", "12楼", "楼主",
     "阿木 2020.06.09 09:42 发布", "编辑于 2023-03-01 15:45・IP 属地北京", "查看: 3481|回复: 3",
-    "6765 有用 某网友 看过 2024-04-07 13:19:20 贵州", "1 人赞同了该回答", "昨天 21:05",
+    "6765 有用 某网友 看过 2024-04-07 13:19:20 贵州", "1 人赞同了该回答", "昨天 21:05", "北野 @alimy",
 ])
 def test_thread_bylines_and_floor_labels(rules, line):
     assert clean.is_chrome_line(line, rules)
@@ -146,6 +146,7 @@ def test_thread_bylines_and_floor_labels(rules, line):
     "2023年5月12日，我市召开防汛工作会议。",  # a sentence that starts with a date
     "会议定于2024-06-01 09:30在三楼会议室举行，请准时参加。",
     "楼主说得对，我也遇到过这个问题",  # a reply that starts with 楼主
+    "@小王 你说的方法我试过了，不行",  # a reply to someone
     "3天前就该处理的事情，拖到今天，结果被领导批评了一通，以后要吸取教训",
 ])
 def test_thread_rules_keep_sentences(rules, line):
