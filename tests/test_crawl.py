@@ -113,30 +113,26 @@ def farm():
 def test_profile_mode_every_shipped_profile_against_its_fixture_site(farm, db_path, tmp_path):
     run_crawl(db_path, {}, {"SITE_BASE_URLS": farm.base_urls(), "WARC_DIR": str(tmp_path / "warc")})
     db = store.open_db(db_path)
-    stored = {}
+    by_base = outcomes_by_base(db)
     for name, site in farm.sites.items():
-        got = {p: o for p, o in outcomes_for(db, site).items()}
+        got = by_base[site.base]
         docs = {p for p, (table, _) in got.items() if table == "documents"}
         assert docs == set(site.docs), (name, got)
         assert all(table == "rejected" for p, (table, _) in got.items() if p not in site.docs), (name, got)
         # the profile's rules: no login page, no download (robots.txt and deny rules), one request per page
         assert not site.hits("/user/login") and not site.hits(prefix="/download/")
         assert all(len(site.hits(p)) == 1 for p in site.docs), name
-        stored[name] = docs
     assert db["documents"].count == sum(len(s.docs) for s in farm.sites.values())
     assert store.check_invariant(db) == []
-    sites = {r[0] for r in db.execute("SELECT DISTINCT site FROM documents")}
-    assert sites  # documents carry a site
+    # each page's role and profile are kept for `docsites rebuild`
+    roles = dict(db.execute("SELECT role, count(*) FROM page_roles WHERE site IS NOT NULL GROUP BY role").fetchall())
+    assert roles["document"] == db["documents"].count and roles["listing"] and roles["start"] == len(farm.sites)
     # WARC_DIR: every page response is in the WARC files too
     uris = set()
     for path in glob.glob(str(tmp_path / "warc" / "*.warc.gz")):
         with open(path, "rb") as f:
             uris |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"}
     assert {r["final_url"] for r in db["pages"].rows} <= uris
-
-
-def outcomes_for(db, site):
-    return {p: o for p, o in outcomes_by_base(db).get(site.base, {}).items()}
 
 
 def outcomes_by_base(db):
