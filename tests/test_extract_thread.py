@@ -28,6 +28,8 @@ def fixture_is_thread(name: str) -> bool:
     ("forum.html", False),            # posts without times or markers: the body finder keeps them anyway
     ("article-comments.html", False), # three comments under a long article
     ("article-teasers.html", False),
+    ("thread-answers.html", True),    # a Q&A page: `3 个回答`
+    ("article-related.html", False),  # a picture-news list with dates beside the article
 ])
 def test_thread_detection(name, expected):
     assert fixture_is_thread(name) is expected
