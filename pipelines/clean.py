@@ -67,10 +67,15 @@ def is_chrome_line(line: str, rules: Rules, family: Family | None = None) -> boo
     return is_nav_line(line, rules) or is_meta_line(line, rules) or is_byline(line, rules)
 
 
+BARE_DATE = re.compile(r"\s*\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*")
+
+
 def is_byline(line: str, rules: Rules) -> bool:
-    """A post's or comment's byline: short, a date or relative time, no sentence punctuation."""
+    """A post's or comment's byline: short, a date or relative time, no sentence punctuation.
+    A date alone on its line is a document's date (the 落款 under a notice), not a byline."""
     return (rules.byline_time is not None and len(line) <= rules.byline_max
-            and not re.search(r"[。！？!?，,；;]", line) and bool(rules.byline_time.search(line)))
+            and not re.search(r"[。！？!?，,；;]", line) and not BARE_DATE.fullmatch(line)
+            and bool(rules.byline_time.search(line)))
 
 
 def is_keyword_line(line: str) -> bool:

@@ -147,6 +147,7 @@ def test_thread_bylines_and_floor_labels(rules, line):
     "会议定于2024-06-01 09:30在三楼会议室举行，请准时参加。",
     "楼主说得对，我也遇到过这个问题",  # a reply that starts with 楼主
     "@小王 你说的方法我试过了，不行",  # a reply to someone
+    "2025年2月20日", "2024-05-20",  # a date alone: the document's date under a notice
     "3天前就该处理的事情，拖到今天，结果被领导批评了一通，以后要吸取教训",
 ])
 def test_thread_rules_keep_sentences(rules, line):
