@@ -300,3 +300,10 @@ def test_bulk_index_equals_the_incremental_one(db_path):
         == incremental
     # and dedup works on it
     assert Ingestor(db).ingest(page("http://b.example/doc/3.html", report(203)))[0].table == "duplicates"
+
+
+def test_settings_override_the_stored_config():
+    base = DedupConfig(near_threshold=0.6)
+    cfg = DedupConfig.from_settings({"DEDUP_CONTAINMENT_THRESHOLD": "0.8", "DEDUP_SHINGLE": "4"}, base)
+    assert (cfg.containment_threshold, cfg.shingle, cfg.near_threshold) == (0.8, 4, 0.6)
+    assert cfg.index_params() != DedupConfig().index_params()  # shingle is an index parameter
