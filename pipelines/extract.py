@@ -52,16 +52,27 @@ def clean_title(title: str | None) -> str | None:
     return metadata.clean_title(title)
 
 
+def _is_logo(h1) -> bool:
+    """An <h1> that is the site's logo: an image, or a link to the home page."""
+    return h1.find(".//img") is not None or any(
+        re.fullmatch(r"(https?://[^/]+)?/?(index\.\w+)?", (a.get("href") or "").strip()) for a in h1.iter("a"))
+
+
 def _html_title(root) -> str | None:
-    h1 = root.find(".//h1")
-    if h1 is not None:
+    """The first <h1> that is not the site's logo, else the <title> (cleaned later)."""
+    for h1 in root.iter("h1"):
         t = re.sub(r"\s+", " ", h1.text_content()).strip()
-        if 2 <= len(t) <= 100:
+        if not _is_logo(h1) and 2 <= len(t) <= 100:
             return t
     t = root.find(".//title")
     if t is not None and t.text:
         return re.sub(r"\s+", " ", t.text).strip() or None
     return None
+
+
+def _topic_title(root) -> str | None:
+    """A thread's topic (put on top of its text): the page title, without the site's name."""
+    return clean_title(_html_title(root))
 
 
 def _text_title(lines: list[str], rules: Rules) -> str | None:
@@ -113,7 +124,7 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str):
         return None
     page_lines = html.flatten(body).split("\n")
     title = _html_title(root)
-    facts = {"date": _meta_date(root), "links": html.link_density(root)}
+    facts = {"date": _meta_date(root), "links": html.link_density(root), "topic": _topic_title(root)}
     family = rules.family(detect_family(page_lines, url, rules))
     if family and family.containers and (lines := _container_lines(root, family.containers)):
         return page_lines, lines, title, facts, "container"
@@ -150,7 +161,7 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
             meta["published"] = published
     lines = clean.clean_lines(lines, rules, family, title, boilerplate, site)
     if facts and facts.get("thread"):
-        lines = thread.with_title(lines, clean_title(title))
+        lines = thread.with_title(lines, facts.get("topic"))
     body = clean.repair("\n".join(lines), rules)
     if facts and _is_listing(body, facts["links"]):
         return Extraction([], encoding, family_id, extractor)

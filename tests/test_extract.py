@@ -169,3 +169,12 @@ def test_recall_answer_outweighs_a_precise_fragment():
     article = "记者从市交通局获悉，城区将新增三条公交线路，方便市民出行。" * 3
     tags = "标签：公交 出行\n分享到：微信 微博\n2025-04-01 08:30"
     assert not html._outweighs(tags + "\n" + article, article)  # only chrome lines around it
+
+
+def test_title_skips_a_logo_h1():
+    body = ("<html><head><title>城区新增三条公交线路_样例新闻网</title></head><body>"
+            "<h1 class='logo'><a href='/'><img src='/logo.png' alt='样例新闻网'>新闻中心</a></h1>"
+            "<h1>城区新增三条公交线路</h1><div class='content'><p>"
+            + "记者从市交通运输局获悉，城区将新增三条公交线路，方便市民出行。" * 3 + "</p></div></body></html>")
+    doc = extract_page(Page(url="http://news.example/b/2.html", body=body.encode())).documents[0]
+    assert doc.title == "城区新增三条公交线路"
