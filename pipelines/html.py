@@ -128,6 +128,19 @@ def _signature(el) -> tuple:
     return el.tag, el.get("class") or ""
 
 
+URLISH = re.compile(r"^\s*(https?://|www\.|@)", re.I)
+
+
+def has_headline(item, min_chars: int = TEASER_HEADLINE) -> bool:
+    """Whether `item` holds a headline: a link with `min_chars` or more of words (a URL or an
+    @mention that a post quotes is not one)."""
+    for a in item.iter("a"):
+        text = a.text_content()
+        if _text_len(text) >= min_chars and not URLISH.match(text):
+            return True
+    return False
+
+
 def _mark_teasers(root) -> None:
     """Mark lists of related-article teasers as chrome: many look-alike siblings, each short and
     led by a headline link to another page. A news page's "related" block often holds more text
@@ -147,7 +160,7 @@ def _mark_teasers(root) -> None:
             chars = _text_len(item.text_content())
             if not chars or chars > TEASER_ITEM_MAX:
                 continue
-            if any(_text_len(a.text_content()) >= TEASER_HEADLINE for a in item.iter("a")):
+            if has_headline(item):
                 teasers += 1
         if teasers >= 0.6 * len(items) and teasers >= TEASER_MIN_ITEMS:
             el.set("data-chrome", "1")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 
+from .html import has_headline
 from .rules import Rules, load
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def post_share(body, rules: Rules) -> tuple[int, float]:
             posts = []
             for item in items:
                 chars, links = _own_text(item)
-                if chars <= TEASER_MAX and any(_len(a.text_content()) >= HEADLINE for a in item.iter("a")):
+                if chars <= TEASER_MAX and has_headline(item, HEADLINE):
                     continue
                 if chars - links >= POST_MIN_TEXT and rules.byline_time.search(_text_of(item)):
                     posts.append(chars - links)

@@ -69,3 +69,14 @@ def test_with_title_does_not_repeat_a_title_already_there():
     assert thread.with_title(["标题", "内容"], "标题") == ["标题", "内容"]
     assert thread.with_title(["内容"], "标题") == ["标题", "内容"]
     assert thread.with_title([], "标题") == []
+
+
+def test_replies_quoting_links_are_posts_not_teasers():
+    reply = ("<div class='reply'><a href='/u/{0}'>用户{0}</a> <span>{0} 小时前</span>"
+             "<p>可以参考这个：<a href='https://example.org/doc/{0}'>https://example.org/doc/{0}</a></p></div>")
+    page = ("<html><body><h1>有没有好用的编码转换工具</h1><div class='topic'><p>求推荐，文件太多手动转太慢了。</p></div>"
+            "<div class='replies'>" + "".join(reply.format(i) for i in range(1, 6)) + "</div></body></html>")
+    assert is_thread(page)
+    root = html.parse(page)
+    html.density_bodies(root, thread=True)
+    assert root.find(".//div[@class='replies']").get("data-chrome") != "1"
