@@ -21,6 +21,7 @@ WIDER = {
 }
 HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # C0 controls other than \t \n \r \f
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -58,7 +59,7 @@ def plausible(text: str) -> bool:
     if not text:
         return True
     sample = text[:20000]
-    bad = sample.count("\ufffd") + sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t\f")
+    bad = sample.count("\ufffd") + len(CONTROL_CHARS.findall(sample))
     return bad <= max(2, len(sample) // 2000)
 
 

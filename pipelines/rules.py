@@ -31,10 +31,21 @@ class Family:
     description: str = ""
 
     def score(self, lines: list[str], url: str | None) -> int:
-        hits = sum(1 for p in self.telltales if any(p.search(line) for line in lines))
+        text = "\n".join(lines)
+        hits = sum(1 for p in self.telltales if matches_a_line(p, text, lines))
         if url and any(p.search(url) for p in self.url_patterns):
             hits += 1
         return hits
+
+
+def matches_a_line(pattern: re.Pattern, text: str, lines: list[str]) -> bool:
+    """`pattern` matches within one of `lines` (`text` is them joined by newlines, patterns are
+    compiled with re.M). One search over the page instead of one per line; only a match that runs
+    across a line break (`\\s` can) sends us back to the lines one by one."""
+    m = pattern.search(text)
+    if m is None:
+        return False
+    return "\n" not in m.group(0) or any(pattern.search(line) for line in lines)
 
 
 @dataclass

@@ -43,6 +43,9 @@ def open_db(path: str) -> sqlite_utils.Database:
     try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout = 30000")
+        # With WAL, NORMAL still never corrupts the file and survives a killed process; only a
+        # power cut can lose the last commits. FULL would fsync on every commit.
+        db.execute("PRAGMA synchronous = NORMAL")
         ensure_schema(db)
     except sqlite_utils.db.sqlite3.DatabaseError as e:  # not a database, locked, read-only …
         raise StoreError(f"cannot open database {path}: {e}") from e
@@ -128,9 +131,23 @@ def decompress(blob: bytes | None) -> bytes:
     return zlib.decompress(blob) if blob else b""
 
 
+def _upsert(db, table: str, row: dict, pk: tuple[str, ...]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE in one statement: the per-page write path runs this a few
+    times a page, and sqlite-utils' upsert re-reads the table's schema on every call."""
+    cols = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in row if c not in pk)
+    db.execute(
+        f"INSERT INTO [{table}] ({cols}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}",
+        list(row.values()),
+    )
+
+
 def save_page(db: sqlite_utils.Database, page: Page, encoding: str | None = None) -> None:
     headers = page.headers
-    db["pages"].upsert(
+    _upsert(
+        db, "pages",
         {
             "url": page.url,
             "final_url": page.final_url or page.url,
@@ -145,7 +162,7 @@ def save_page(db: sqlite_utils.Database, page: Page, encoding: str | None = None
             "sha1": page.sha1,
             "run_id": page.run_id,
         },
-        pk="url",
+        pk=("url",),
     )
 
 
@@ -196,13 +213,14 @@ def record_document(db, doc: Document, content_hash: str, doc_id: str | None = N
     }
     # (url, part) may belong to another id when the better copy of a document moved here.
     db.execute("DELETE FROM documents WHERE url = ? AND part = ? AND id != ?", [doc.url, doc.part, doc_id])
-    db["documents"].upsert(row, pk="id")
+    _upsert(db, "documents", row, pk=("id",))
     return doc_id
 
 
 def record_duplicate(db, doc: Document, dup_of: str, kind: str, similarity: float) -> None:
     _clear_outcome(db, doc.url, doc.part, keep="duplicates")
-    db["duplicates"].upsert(
+    _upsert(
+        db, "duplicates",
         {
             "url": doc.url, "part": doc.part, "title": doc.title, "site": doc.site,
             "dup_of": dup_of, "kind": kind, "similarity": round(float(similarity), 4),
@@ -214,7 +232,8 @@ def record_duplicate(db, doc: Document, dup_of: str, kind: str, similarity: floa
 
 def record_rejection(db, rej: Rejection) -> None:
     _clear_outcome(db, rej.url, rej.part, keep="rejected")
-    db["rejected"].upsert(
+    _upsert(
+        db, "rejected",
         {
             "url": rej.url, "part": rej.part, "site": rej.site, "title": rej.title,
             "reason": rej.reason, "detail": rej.detail[:500], "seen_at": utcnow(),
