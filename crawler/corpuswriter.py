@@ -51,15 +51,17 @@ def _job_finish_run(ingestor, run_id, reason, stats):
 JOBS = {"store": _job_store, "start_run": _job_start_run, "finish_run": _job_finish_run}
 
 
-def _serve(db_path, keep_languages, min_chars, batch_size, jobs, results, parent_pid):
+def _serve(db_path, keep_languages, min_chars, batch_size, dedup_settings, jobs, results, parent_pid):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl process's to handle; we drain
     import crawler.pageroles  # noqa: F401 - registers the page_roles schema hook
     from pipelines import store
+    from pipelines.dedup import DedupConfig, Deduplicator, stored_config
     from pipelines.ingest import Ingestor
     try:
         db = store.open_db(db_path)
-        ingestor = Ingestor(db, keep_languages, min_chars)
+        config = DedupConfig.from_settings(dedup_settings, stored_config(db))
+        ingestor = Ingestor(db, keep_languages, min_chars, dedup=Deduplicator(db, config))
     except Exception as e:  # noqa: BLE001 - reported to the crawl process
         results.put(("ready", repr(e)))
         return
@@ -110,13 +112,15 @@ class WriterError(RuntimeError):
 
 
 class CorpusWriter:
-    def __init__(self, db_path: str, keep_languages, min_chars: int, batch_size: int = 100):
+    def __init__(self, db_path: str, keep_languages, min_chars: int, batch_size: int = 100,
+                 dedup_settings: dict | None = None):
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
         self.jobs = ctx.Queue()
         self.results = ctx.Queue()
         self.process = ctx.Process(
             target=_serve, name="corpus-writer", daemon=True,
-            args=(db_path, list(keep_languages), min_chars, max(1, batch_size), self.jobs, self.results, os.getpid()))
+            args=(db_path, list(keep_languages), min_chars, max(1, batch_size), dict(dedup_settings or {}),
+                  self.jobs, self.results, os.getpid()))
         self.pending: dict[int, Future] = {}
         self.ids = itertools.count()
         self.lock = threading.Lock()

@@ -11,6 +11,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 CORPUS_DB = "corpus.db"          # where documents, duplicates, rejections and raw pages go
 KEEP_LANGUAGES = ["zh"]          # documents in other languages are rejected with reason `language`
 MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_short`
+# Dedup thresholds default to pipelines.dedup.DedupConfig (or what `docsites dedup --rebuild` stored
+# in the database); override any field as DEDUP_<FIELD>, e.g. DEDUP_NEAR_THRESHOLD = 0.6.
 DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
 EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU
 WRITER_BATCH_SIZE = 100          # at most this many pages per sqlite transaction in the writer process
