@@ -101,6 +101,17 @@ def hbar_chart(items: list[tuple[str, int]], title: str, limit: int = 20, color:
     return "".join(parts)
 
 
+def _axes(title: str, width: int, height: int, left: int, bottom: int, plot_h: float, top_n: int) -> list[str]:
+    """Opening <svg>, the x axis, and labelled horizontal gridlines up to `top_n`."""
+    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#888"/>']
+    for tick in _ticks(top_n):
+        y = height - bottom - plot_h * tick / top_n
+        parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#eee"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick:,}</text>')
+    return parts
+
+
 def column_chart(items: list[tuple[str, int]], title: str, color: str = COLORS["bar"]) -> str:
     """Vertical bars in the given order (years, length bins)."""
     if not items:
@@ -110,12 +121,7 @@ def column_chart(items: list[tuple[str, int]], title: str, color: str = COLORS["
     slot = (width - left - 10) / n_items
     top_n = max(n for _, n in items) or 1
     plot_h = height - bottom - top
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#888"/>']
-    for tick in _ticks(top_n):
-        y = height - bottom - plot_h * tick / top_n
-        parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#eee"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick:,}</text>')
+    parts = _axes(title, width, height, left, bottom, plot_h, top_n)
     rotate = n_items > 8
     for i, (label, n) in enumerate(items):
         h = plot_h * n / top_n
@@ -141,12 +147,7 @@ def stacked_runs_chart(runs: list[dict]) -> str:
     slot = (width - left - 10) / len(runs)
     top_n = max(sum(r[k] for k in RUN_KEYS) for r in runs) or 1
     plot_h = height - bottom - top
-    parts = [f'<svg role="img" aria-label="crawl runs over time" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#888"/>']
-    for tick in _ticks(top_n):
-        y = height - bottom - plot_h * tick / top_n
-        parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#eee"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick:,}</text>')
+    parts = _axes("crawl runs over time", width, height, left, bottom, plot_h, top_n)
     for i, r in enumerate(runs):
         x, y = left + i * slot, height - bottom
         for key in RUN_KEYS:
