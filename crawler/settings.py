@@ -29,6 +29,12 @@ SITE_BASE_URLS = {}              # profile name -> base URL serving it (loopback
 RECRAWL_AFTER = 30               # days: document pages fetched more recently are not requested again;
                                  # older ones get a conditional request (If-None-Match / If-Modified-Since)
 
+# --- distributed crawls (crawler/distributed.py) ----------------------------
+ADDONS = {"crawler.distributed.Distributed": 0}   # switches itself off without REDIS_URL
+REDIS_URL = None                 # e.g. redis://10.0.0.5:6379/0: workers share one queue and seen-set
+DISTRIBUTED_JOB = "docsites"     # names the Redis keys; one per crawl (a finished job fetches nothing again)
+MAX_IDLE_TIME_BEFORE_CLOSE = 30  # seconds a worker waits on an empty shared queue before it closes
+
 # --- politeness -------------------------------------------------------------
 CONTACT = "https://github.com/docsites/docsites"   # set to a URL or mail address site owners can reach
 USER_AGENT = f"docsites/0.1 (+{CONTACT}; research corpus crawler)"

@@ -2,7 +2,8 @@
 # Debian packages the test suite runs for real. Installs only what is missing; needs root (as CI is)
 # or sudo. Nothing here downloads anything but Debian packages.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver fonts-wqy-microhei)   # search test: headless Chromium, its driver, a CJK font
+PACKAGES=(chromium chromium-driver fonts-wqy-microhei   # search test: headless Chromium, its driver, a CJK font
+          redis-server)                                   # distributed crawl test: a real Redis
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

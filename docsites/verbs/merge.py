@@ -1,0 +1,99 @@
+"""`docsites merge`: merge the corpus databases of several crawl workers into one.
+
+A distributed crawl (crawler/distributed.py) has each worker write its own `CORPUS_DB` — SQLite is
+not shared across machines. The workers never fetch the same URL twice (shared Redis seen-set), but
+two URLs can still hold the same document, and each worker deduplicated only against its own pages.
+So the merge does not copy outcome rows: every raw page of every source goes through extraction and
+`Ingestor.store` into the target (source by source, each in the order its pages were fetched) and
+dedup runs across all workers' pages. A profile's listing pages stay out of extraction (`page_roles` is
+copied along), the sources' `crawl_runs` rows are copied and the pages point at the copies.
+
+One transaction per source: an interrupted merge leaves the target as it was before that source,
+and merging a source again re-stores its pages in place (a page's URL is its key).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+from crawler import pageroles
+from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.verbs.rebuild import _extracted, _pages
+from pipelines import store
+from pipelines.dedup import Deduplicator
+from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
+
+TABLES = ("documents", "duplicates", "rejected")
+
+
+def _copy_runs(source, target) -> dict[int, int]:
+    """The source's crawl_runs rows in the target, with fresh ids; old id -> new id."""
+    mapping = {}
+    for row in source["crawl_runs"].rows_where(order_by="id"):
+        old = row.pop("id")
+        mapping[old] = target["crawl_runs"].insert(row).last_pk
+    return mapping
+
+
+def merge_source(target, source, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
+                 workers: int = 1, progress=None, dedup: Deduplicator | None = None) -> int:
+    """Ingest every page of `source` into `target`; returns the number of pages."""
+    has_roles = "page_roles" in source.table_names()
+    ingestor = Ingestor(target, keep_languages, min_chars, keep_pages=True, dedup=dedup)
+    pages = 0
+    with store.transaction(target):
+        runs = _copy_runs(source, target)
+        for page, result in _extracted(source, _pages(source), workers):
+            page.run_id = runs.get(page.run_id)
+            ingestor.store(page, result)
+            if has_roles:
+                row = source.execute("SELECT site, role FROM page_roles WHERE url = ?", [page.url]).fetchone()
+                if row:
+                    pageroles.record(target, page.url, row[0], row[1])
+            pages += 1
+            if progress:
+                progress(1)
+    return pages
+
+
+@click.command()
+@db_option
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--workers", type=int, default=0, help="extraction processes (default: one per CPU)")
+@click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
+              help="comma-separated languages to keep; others are rejected with reason `language`")
+@click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
+def merge(db_path, sources, workers, keep_languages, min_chars):
+    """Merge the corpus databases of distributed crawl workers into one (--db, created if missing).
+
+    Every raw page of every SOURCE is extracted and deduplicated again into the target, so a
+    document fetched by two workers under different URLs ends as one document and a duplicate.
+    Each page still ends in exactly one place. One transaction per source.
+
+    \b
+    Example:
+        docsites merge --db corpus.db worker-a.db worker-b.db
+    """
+    target_abs = os.path.abspath(db_path)
+    if any(os.path.abspath(s) == target_abs for s in sources):
+        fail("a source cannot be the target database")
+    db = open_db_or_fail(db_path)
+    opened = [(path, open_db_or_fail(path)) for path in sources]
+    total = sum(src["pages"].count for _, src in opened)
+    before = {t: db[t].count for t in TABLES}
+    started = time.monotonic()
+    dedup = Deduplicator(db)  # one index over all sources: loaded once, kept up to date by the ingestor
+    pages = 0
+    with click.progressbar(length=total, label="merging", file=sys.stderr) as bar:
+        for path, src in opened:
+            pages += merge_source(db, src, keep_languages.split(","), min_chars, workers or os.cpu_count() or 1,
+                                  bar.update, dedup)
+    after = {t: db[t].count for t in TABLES}
+    click.echo(f"{pages} pages from {len(sources)} databases in {time.monotonic() - started:.1f}s: " + ", ".join(
+        f"{t} {before[t]} -> {after[t]}" for t in TABLES))
+    problems = store.check_invariant(db)
+    if problems:
+        fail(f"merge left {len(problems)} problems, first: {problems[0]}")
