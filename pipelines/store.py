@@ -179,11 +179,6 @@ def load_page(row: dict) -> Page:
     )
 
 
-def iter_pages(db: sqlite_utils.Database, where: str | None = None) -> Iterator[Page]:
-    for row in db["pages"].rows_where(where, order_by="url"):
-        yield load_page(row)
-
-
 def _clear_outcome(db, url: str, part: int, keep: str) -> None:
     for table in OUTCOME_TABLES:
         if table != keep:

@@ -21,7 +21,7 @@ import click
 
 from crawler import pageroles
 from docsites.cli import db_option, fail, open_db_or_fail
-from docsites.verbs.rebuild import _extracted, _pages
+from docsites.stored import extract_stored, stored_pages
 from pipelines import store
 from pipelines.dedup import Deduplicator
 from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
@@ -46,7 +46,7 @@ def merge_source(target, source, keep_languages=DEFAULT_KEEP_LANGUAGES, min_char
     pages = 0
     with store.transaction(target):
         runs = _copy_runs(source, target)
-        for page, result in _extracted(source, _pages(source), workers):
+        for page, result in extract_stored(source, stored_pages(source), workers):
             page.run_id = runs.get(page.run_id)
             ingestor.store(page, result)
             if has_roles:

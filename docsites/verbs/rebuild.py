@@ -10,51 +10,17 @@ Extraction runs in worker processes; the database work stays in this one.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 
 import click
 
-from crawler import pageroles
 from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.stored import extract_stored, stored_pages
 from pipelines import store
 from pipelines.dedup import Deduplicator
-from pipelines.extract import Extraction
-from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor, run_extraction
-
-
-def _pages(db, batch: int = 200):
-    """Stored pages in first-fetched order, a batch at a time (a corpus does not fit in memory)."""
-    cursor = db.conn.cursor()
-    cursor.execute("SELECT * FROM pages ORDER BY fetched_at, rowid")
-    columns = [c[0] for c in cursor.description]
-    while rows := cursor.fetchmany(batch):
-        for row in rows:
-            yield store.load_page(dict(zip(columns, row)))
-
-
-def _extracted(db, pages, workers: int):
-    """(page, extraction result) in the order of `pages`, with at most a few pages per worker in flight."""
-    has_roles = "page_roles" in db.table_names()
-    listing = lambda page: has_roles and pageroles.is_profile_listing(db, page.url)  # noqa: E731
-    if workers <= 1:
-        for page in pages:
-            yield page, Extraction() if listing(page) else run_extraction(page)
-        return
-    window: deque = deque()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for page in pages:
-            window.append((page, None if listing(page) else pool.submit(run_extraction, page)))
-            if len(window) >= workers * 8:
-                page, future = window.popleft()
-                yield page, Extraction() if future is None else future.result()
-        while window:
-            page, future = window.popleft()
-            yield page, Extraction() if future is None else future.result()
+from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
 
 
 def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS, workers: int = 1,
@@ -72,7 +38,7 @@ def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_
             db.execute(f"DELETE FROM [{table}]")
         ingestor = Ingestor(db, keep_languages, min_chars, keep_pages=False, dedup=dedup)
         pages = 0
-        for page, result in _extracted(db, _pages(db), workers):
+        for page, result in extract_stored(db, stored_pages(db), workers):
             ingestor.store(page, result)
             pages += 1
             if progress:
