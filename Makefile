@@ -33,6 +33,7 @@ demo: $(STAMP)
 	$(BIN)/docsites stats
 
 test: $(STAMP) system-deps
+	$(BIN)/ruff check pipelines crawler docsites tests benchmarks
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -185,8 +185,8 @@ def chrome_page(site: str, family: str, doc_no: int, title: str, body: str, rela
                 rng: random.Random) -> str:
     paras = "".join(f"<p>{p}</p>" for p in body.split("\n") if p)
     rel = "".join(f"<li><a href='/doc/{rng.randint(10000, 99999)}.html'>{t}</a></li>" for t in related)
-    nav = (f"<div class='nav'><a href='/'>首页</a> | <a href='/list/1.html'>最新文档</a> | "
-           f"<a href='/download/'>下载中心</a> | <a href='/vip/'>开通VIP</a></div>")
+    nav = ("<div class='nav'><a href='/'>首页</a> | <a href='/list/1.html'>最新文档</a> | "
+           "<a href='/download/'>下载中心</a> | <a href='/vip/'>开通VIP</a></div>")
     if family == "kv":
         head = (f"<h1>{title}.docx</h1><a class='btn' href='/download/{doc_no}'>下载文档</a>"
                 f"<ul class='info'><li>ID:{doc_no}</li><li>大小:{rng.randint(12, 300)}.{rng.randint(10, 99)}KB</li>"

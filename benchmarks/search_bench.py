@@ -20,11 +20,8 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)

@@ -3,7 +3,6 @@ import io
 import json
 import os
 
-import pytest
 from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter

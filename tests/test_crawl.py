@@ -41,7 +41,7 @@ def generic():
 
 
 def test_generic_mode_stores_every_document_page_once(generic, db_path):
-    proc = run_crawl(db_path, {"start_urls": generic.base + "/"}, {"DEPTH_LIMIT": 5, "CONTACT": "mailto:ops@example.org"})
+    run_crawl(db_path, {"start_urls": generic.base + "/"}, {"DEPTH_LIMIT": 5, "CONTACT": "mailto:ops@example.org"})
     db = store.open_db(db_path)
     assert_documents_exactly(db, generic)
     got = outcomes(db)
@@ -163,7 +163,7 @@ def test_profile_mode_search_start_and_site_selection(farm, db_path):
 
 
 def test_retry_after_longer_than_the_maximum_gives_the_page_up(generic, db_path):
-    proc = run_crawl(db_path, {"start_urls": generic.base + "/"}, {"DEPTH_LIMIT": 1, "RETRY_AFTER_MAX": 0.5})
+    run_crawl(db_path, {"start_urls": generic.base + "/"}, {"DEPTH_LIMIT": 1, "RETRY_AFTER_MAX": 0.5})
     assert len(generic.hits("/busy.html")) == 1
     db = store.open_db(db_path)
     assert outcomes(db)["/busy.html"] == ("rejected", "http_error")  # accounted for; fetched again next run

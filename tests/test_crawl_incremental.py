@@ -35,7 +35,7 @@ def test_second_run_skips_fresh_documents_and_adds_new_ones(farm, db_path):
     for site in farm.sites.values():
         site.reset_log()
 
-    proc = run_crawl(db_path, args, settings)
+    run_crawl(db_path, args, settings)
     db = store.open_db(db_path)
     for name, site in farm.sites.items():
         fetched = {p for _, p, _ in site.log}

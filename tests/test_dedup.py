@@ -249,7 +249,7 @@ def test_explain_says_what_a_page_was_matched_to_and_why(db_path):
     db, full_id = _corpus_for_verbs(db_path)
     result = run_cli("dedup", "--explain", "http://b.example/p-8.html", "--db", db_path)
     assert result.exit_code == 0, result.output
-    assert f"duplicate (contained" in result.output and full_id in result.output
+    assert "duplicate (contained" in result.output and full_id in result.output
     assert "http://a.example/doc/8.html" in result.output and "containment of the shorter" in result.output
     assert "shared passage" in result.output
     report_json = run_cli("dedup", "--explain", "http://b.example/p-8.html", "--db", db_path, "--json")

@@ -1,6 +1,5 @@
 """Distributed crawling (crawler/distributed.py): two real `scrapy crawl` processes share one queue
 and one seen-set in a real redis-server, each writes its own corpus, `docsites merge` joins them."""
-import os
 import shutil
 import socket
 import subprocess

@@ -1,6 +1,5 @@
 """`docsites export`: jsonl, parquet and csv in the shape corpus users expect; --where; duplicates."""
 import csv
-import io
 import json
 import sqlite3
 

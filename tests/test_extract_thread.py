@@ -7,7 +7,6 @@ import pytest
 
 from pipelines import html, thread
 from pipelines.extract import extract_page
-from pipelines.model import Page
 from pipelines.rules import load
 from tests.test_extract import EXTRACT, load as load_fixture
 
