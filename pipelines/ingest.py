@@ -141,13 +141,7 @@ class Ingestor:
                     prefer = None
 
     def _rehome(self, url: str, part: int, old_id: str, prefer_id: str | None) -> Outcome:
-        row = self.db.execute("SELECT * FROM pages WHERE url = ?", [url]).fetchone()
-        doc = None
-        if row is not None:
-            cols = [c[0] for c in self.db.execute("SELECT * FROM pages LIMIT 0").description]
-            result = run_extraction(store.load_page(dict(zip(cols, row))))
-            if isinstance(result, Extraction):
-                doc = next((d for d in result.documents if d.part == part), None)
+        doc = reextract_part(self.db, url, part)
         if doc is None:
             return self._reject(url, "orphaned_duplicate",
                                 f"was a duplicate of {old_id}, which left the corpus; its page cannot be re-read",
@@ -164,3 +158,13 @@ def run_extraction(page: Page) -> Extraction | Exception:
     except Exception as e:  # noqa: BLE001 - any extractor failure becomes a rejection, not a lost page
         logger.warning("extraction failed for %s: %s", page.url, e)
         return e
+
+
+def reextract_part(db, url: str, part: int) -> Document | None:
+    """Document `part` of the page stored for `url`, extracted again; None if the page is not
+    stored or no longer yields that part."""
+    page = store.get_page(db, url)
+    result = run_extraction(page) if page else None
+    if not isinstance(result, Extraction):
+        return None
+    return next((d for d in result.documents if d.part == part), None)

@@ -179,6 +179,13 @@ def load_page(row: dict) -> Page:
     )
 
 
+def get_page(db: sqlite_utils.Database, url: str) -> Page | None:
+    """The stored page fetched from `url`, or None."""
+    cursor = db.execute("SELECT * FROM pages WHERE url = ?", [url])
+    row = cursor.fetchone()
+    return load_page(dict(zip([c[0] for c in cursor.description], row))) if row else None
+
+
 def _clear_outcome(db, url: str, part: int, keep: str) -> None:
     for table in OUTCOME_TABLES:
         if table != keep:

@@ -10,8 +10,7 @@ import click
 from docsites.cli import db_option, fail, open_db_or_fail
 from pipelines import store
 from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, judge, shared_passages, stored_config
-from pipelines.extract import Extraction
-from pipelines.ingest import run_extraction
+from pipelines.ingest import reextract_part
 
 
 def _page_text(db, url: str, part: int) -> str | None:
@@ -19,15 +18,8 @@ def _page_text(db, url: str, part: int) -> str | None:
     row = db.execute("SELECT text FROM documents WHERE url = ? AND part = ?", [url, part]).fetchone()
     if row:
         return row[0]
-    page = db.execute("SELECT * FROM pages WHERE url = ?", [url]).fetchone()
-    if page is None:
-        return None
-    cols = [c[0] for c in db.execute("SELECT * FROM pages LIMIT 0").description]
-    result = run_extraction(store.load_page(dict(zip(cols, page))))
-    if isinstance(result, Extraction):
-        doc = next((d for d in result.documents if d.part == part), None)
-        return doc.text if doc else None
-    return None
+    doc = reextract_part(db, url, part)
+    return doc.text if doc else None
 
 
 def explain(db, url: str, config: DedupConfig) -> list[dict]:
