@@ -381,7 +381,3 @@ def shared_passages(a: str, b: str, n: int, limit: int = 3) -> list[str]:
             start = None
     runs.sort(reverse=True)
     return [a[s:s + length + n - 1] for length, s in runs[:limit]]
-
-
-def config_dict(config: DedupConfig) -> dict:
-    return asdict(config)
