@@ -69,11 +69,10 @@ class DocsitesSpider(scrapy.Spider):
         self.canonical = Canonicalizer(drop)
         self.generic_urls = [self.canonical(u) for u in self.generic_urls]
         self.start_urls = list(self.generic_urls)
+        self.generic_netlocs = {urlsplit(u).netloc.lower() for u in self.generic_urls}
         if self.generic_urls and not self.sites_arg:
             self.allowed_domains = sorted({urlsplit(u).hostname for u in self.generic_urls if urlsplit(u).hostname})
-            self.generic_netlocs = {urlsplit(u).netloc.lower() for u in self.generic_urls}
             return
-        self.generic_netlocs = {urlsplit(u).netloc.lower() for u in self.generic_urls}
         loaded = profiles_mod.load_profiles(settings.get("SITE_PROFILES_DIR"), settings.getdict("SITE_BASE_URLS"))
         self.profiles = profiles_mod.select(loaded, self.sites_arg)
         self.allowed_domains = sorted({d for p in self.profiles for d in p.allowed_domains}
@@ -104,7 +103,7 @@ class DocsitesSpider(scrapy.Spider):
             for url in urls:
                 yield self.request(self.canonical(url), "start", p)
 
-    def request(self, url: str, kind: str, profile, depth_meta: dict | None = None) -> scrapy.Request:
+    def request(self, url: str, kind: str, profile) -> scrapy.Request:
         meta = {"docsites_kind": kind}
         if profile is not None:
             meta["docsites_site"] = profile.name
