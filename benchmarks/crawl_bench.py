@@ -6,12 +6,12 @@ listings, each response delayed by `--latency` seconds as a real server's would 
 real `scrapy crawl docsites -a sites=wnwk` twice with the same settings:
 
   off   DOCSITES_PROCESSING=False: fetch and follow links, store nothing
-  full  extraction in worker processes, dedup and storage in the writer thread (the default)
+  full  extraction in worker processes, dedup and storage in the writer process (the default)
 
 and prints, for each, pages/s (pages fetched / time from the first to the last request the server
 saw, so process start-up is left out), wall time, and peak memory (summed RSS of the crawl process
 and its extraction workers, sampled every 0.1 s), CPU time per page (the whole process tree, and the
-crawl process alone: reactor + writer thread), then the ratio full/off.
+crawl process alone: reactor and item pipeline), then the ratio full/off.
 
     .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0.1 --concurrency 8
     .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0 --concurrency 16

@@ -13,7 +13,7 @@ The stored body hash and status go along in `request.meta["docsites_stored_sha1"
 a stored document when the site now answers with an error.
 
 Reads go through a read-only sqlite connection of their own (one primary-key lookup per request);
-the item pipeline's writer thread owns all writes.
+the item pipeline's writer process (crawler/corpuswriter.py) owns all writes.
 """
 from __future__ import annotations
 
