@@ -99,11 +99,12 @@ def ensure_search_schema(db) -> None:
     something else; each indexed document costs about 2–4 ms). An index that exists is kept
     current regardless: its triggers live in the database.
     """
+    # INSERT OR REPLACE deletes the old row without firing delete triggers unless this is on;
+    # the contentless index would keep the old row's tokens. Per connection, and needed wherever
+    # the triggers exist, including when this run creates no index.
+    db.execute("PRAGMA recursive_triggers = ON")
     if os.environ.get("DOCSITES_SEARCH_INDEX", "1").strip().lower() in ("0", "off", "no", "false"):
         return
-    # INSERT OR REPLACE deletes the old row without firing delete triggers unless this is on;
-    # the contentless index would keep the old row's tokens.
-    db.execute("PRAGMA recursive_triggers = ON")
     names = (FTS_TABLE,) + TRIGGERS
     have = {r[0] for r in db.execute(
         f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})", names)}
