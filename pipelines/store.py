@@ -1,7 +1,7 @@
 """corpus.db: the one module that owns the schema and every write to it.
 
 Tables (see docs/architecture.md):
-  pages       every fetched response, body zlib-compressed, so extraction can be re-run offline
+  pages       every fetched response, body zstd-compressed (older rows: zlib), so extraction can be re-run offline
   documents   one row per distinct document
   duplicates  a page's document that was not stored because another one is (`dup_of`)
   rejected    what was fetched and kept out, with a reason code
@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import zlib
 from contextlib import contextmanager
 from typing import Iterator
 
 import sqlite_utils
+import zstandard
 
 from .model import Document, Page, Rejection, document_id, utcnow
 
@@ -106,6 +108,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 },
                 pk="id",
             )
+        # the incremental lookup asks for a URL as requested or as redirected to: without this
+        # index every request of a crawl would scan the whole pages table
+        db["pages"].create_index(["final_url"], if_not_exists=True)
         if "_schema" not in tables:
             db["_schema"].insert({"version": SCHEMA_VERSION}, pk="version")
     # Later stages (dedup index, full-text search) add their own tables through these hooks.
@@ -123,12 +128,29 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         yield db
 
 
+# zstd level 3 compresses an HTML page about 5x faster than zlib level 6, and smaller (measured on
+# the devset's real pages: 0.46 vs 2.6 ms, 20.0 vs 20.5 % of the size); it runs once per fetched page.
+ZSTD_LEVEL = 3
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+_per_thread = threading.local()  # a ZstdCompressor is not thread-safe
+
+
 def compress(body: bytes) -> bytes:
-    return zlib.compress(body, 6)
+    compressor = getattr(_per_thread, "zstd", None)
+    if compressor is None:
+        compressor = _per_thread.zstd = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+    return compressor.compress(body)
 
 
 def decompress(blob: bytes | None) -> bytes:
-    return zlib.decompress(blob) if blob else b""
+    """A stored body: zstd frames, or zlib streams written before zstd (told apart by the magic)."""
+    if not blob:
+        return b""
+    if blob[:4] == ZSTD_MAGIC:
+        return zstandard.ZstdDecompressor().decompress(blob)
+    return zlib.decompress(blob)
 
 
 def _upsert(db, table: str, row: dict, pk: tuple[str, ...]) -> None:

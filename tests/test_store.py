@@ -75,3 +75,22 @@ def test_raw_page_is_kept_compressed(db_path):
     assert store.decompress(row["body"]) == body
     assert len(row["body"]) < len(body)
     assert row["content_type"] == "text/html; charset=utf-8"
+
+
+def test_pages_written_before_zstd_still_read(db_path):
+    """Rows of databases written with zlib (before zstd) decompress as they are."""
+    import zlib
+    db = store.open_db(db_path)
+    body = html("工作总结", BODY)
+    db["pages"].insert({"url": "http://a.example/old.html", "final_url": "http://a.example/old.html", "status": 200,
+                        "fetched_at": "2026-01-01T00:00:00Z", "body": zlib.compress(body, 6)})
+    assert store.get_page(db, "http://a.example/old.html").body == body
+    assert store.compress(body)[:4] == store.ZSTD_MAGIC
+
+
+def test_redirect_targets_are_indexed(db_path):
+    """The crawl's incremental lookup (`url = ? OR final_url = ?`) must not scan the table."""
+    db = store.open_db(db_path)
+    plan = " ".join(r[-1] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM pages WHERE url = ? OR final_url = ?", ["a", "a"]).fetchall())
+    assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), plan
