@@ -25,6 +25,8 @@ def to_traditional(text: str) -> str:
 def simplify(text: str) -> tuple[str, bool]:
     """Return (simplified text, whether the source was mostly traditional)."""
     simplified = to_simplified(text)
+    if simplified == text:  # simplified already (most pages): nothing to count
+        return simplified, False
     han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
     if not han:
         return simplified, False

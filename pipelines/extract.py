@@ -113,26 +113,31 @@ def _container_lines(root, xpaths: list[str]) -> list[str] | None:
 
 
 def _body_lines(page: Page, text: str, rules: Rules, url: str):
-    """(page lines, body lines, title, root facts) of a page; None when there is no page at all."""
+    """(page lines, body lines, title, root facts, extractor, family id) of a page; None when there
+    is no page at all."""
     if page.kind == "text":
         lines = [x.strip() for x in text.splitlines() if x.strip()]
         title = metadata.member_share_title(lines) or _text_title(lines[:8], rules)
-        return lines, lines, title, None, "text"
+        return lines, lines, title, None, "text", detect_family(lines, url, rules)
     root = html.parse(text)
     body = root.find("body") if root is not None else None
     if body is None:
         return None
     page_lines = html.flatten(body).split("\n")
     title = _html_title(root)
-    facts = {"date": _meta_date(root), "links": html.link_density(root), "topic": _topic_title(root)}
-    family = rules.family(detect_family(page_lines, url, rules))
+    # the link share is only asked for when a page has no prose line: counted then, not on every page
+    facts = {"date": _meta_date(root), "links": lambda: html.link_density(root), "topic": _topic_title(root)}
+    family_id = detect_family(page_lines, url, rules)
+    family = rules.family(family_id)
     if family and family.containers and (lines := _container_lines(root, family.containers)):
-        return page_lines, lines, title, facts, "container"
+        return page_lines, lines, title, facts, "container", family_id
     if family:
         title = metadata.member_share_title(page_lines) or title
+    links = html.link_density(root)  # now: thread detection and the generic finder prune the tree
+    facts["links"] = lambda: links
     facts["thread"] = thread.is_thread(root, page_lines, rules)
     body_text, extractor = html.generic_body(text, root, url, thread=facts["thread"])
-    return page_lines, body_text.split("\n"), title, facts, extractor
+    return page_lines, body_text.split("\n"), title, facts, extractor, family_id
 
 
 def extract_page(page: Page, boilerplate=None) -> Extraction:
@@ -151,8 +156,7 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
     found = _body_lines(page, text, rules, url)
     if found is None:
         return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
-    page_lines, lines, title, facts, extractor = found
-    family_id = detect_family(page_lines, url, rules)
+    page_lines, lines, title, facts, extractor, family_id = found
     family = rules.family(family_id)
     meta, published = metadata.extract_meta(page_lines, rules)
     if not published and facts:
@@ -183,12 +187,13 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
     return Extraction(docs, encoding, family_id, extractor)
 
 
-def _is_listing(body: str, links: tuple[int, int]) -> bool:
-    """An index or navigation page: mostly links, and no line of prose in what is left."""
-    total, link = links
-    if not total or link / total < LISTING_LINK_SHARE:
+def _is_listing(body: str, links) -> bool:
+    """An index or navigation page: no line of prose in what is left, and mostly links.
+    `links()` gives (text chars, link chars) of the page."""
+    if any(clean.is_prose(x) for x in body.split("\n")):
         return False
-    return not any(clean.is_prose(x) for x in body.split("\n"))
+    total, link = links()
+    return bool(total) and link / total >= LISTING_LINK_SHARE
 
 
 def finish(doc: Document, rules: Rules | None = None) -> Document:
