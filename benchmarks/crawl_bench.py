@@ -50,6 +50,21 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            continue
+    return found
+
+
 def own_cpu(pid: int) -> float:
     """CPU seconds (user + system) a process itself used so far."""
     try:
@@ -78,12 +93,14 @@ def run(mode: str, site, args) -> dict:
         cmd = crawl_command(db_path, {"sites": "wnwk"}, settings)
         started, cpu_before = time.monotonic(), children_cpu()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak, main_cpu = [0], [0.0]
+        peak, main_cpu, per_pid = [0], [0.0], {}
 
         def sample():
             while proc.poll() is None:
                 peak[0] = max(peak[0], tree_rss(proc.pid))
                 main_cpu[0] = max(main_cpu[0], own_cpu(proc.pid))
+                for pid in tree_pids(proc.pid):
+                    per_pid[pid] = max(per_pid.get(pid, 0.0), own_cpu(pid))
                 time.sleep(0.1)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -97,7 +114,11 @@ def run(mode: str, site, args) -> dict:
         result = {"mode": mode, "pages": len(hits), "seconds": span, "pages_per_s": len(hits) / span,
                   "wall": wall, "peak_mb": peak[0] / 2 ** 20,
                   "cpu_ms_per_page": 1000 * (children_cpu() - cpu_before) / len(hits),
-                  "main_cpu_ms_per_page": 1000 * main_cpu[0] / len(hits)}
+                  "main_cpu_ms_per_page": 1000 * main_cpu[0] / len(hits),
+                  # the writer is the crawl process's first child (started on spider_opened), the
+                  # extraction workers come after it
+                  "children_ms_per_page": [round(1000 * per_pid[p] / len(hits), 1)
+                                           for p in sorted(per_pid) if p != proc.pid]}
         if mode == "full":
             db = store.open_db(db_path)
             result["documents"] = db["documents"].count
@@ -114,6 +135,7 @@ def main():
     parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS (0: one per CPU)")
     parser.add_argument("--body-chars", type=int, default=3000)
     parser.add_argument("--padding-kb", type=int, default=40)
+    parser.add_argument("--modes", default="off,full", help="which runs, in order (the ratio needs both)")
     args = parser.parse_args()
     print(f"building {args.docs} document pages ...", flush=True)
     site = profile_site("wnwk", n_docs=args.docs, per_listing=args.per_listing, latency=args.latency,
@@ -124,16 +146,19 @@ def main():
           f"load average before {os.getloadavg()[0]:.2f}")
     results = []
     try:
-        for mode in ("off", "full"):
+        for mode in args.modes.split(","):
             r = run(mode, site, args)
             results.append(r)
             extra = f", {r['documents']} documents stored, {r['problems']} invariant problems" if mode == "full" else ""
             print(f"{mode:>4}: {r['pages']} pages in {r['seconds']:.1f}s = {r['pages_per_s']:.1f} pages/s "
                   f"(wall {r['wall']:.1f}s), peak memory {r['peak_mb']:.0f} MiB, CPU {r['cpu_ms_per_page']:.1f} ms/page "
-                  f"(crawl process {r['main_cpu_ms_per_page']:.1f}, start-up included){extra}", flush=True)
+                  f"(crawl process {r['main_cpu_ms_per_page']:.1f}, start-up included; its children in start order: {r['children_ms_per_page']}){extra}", flush=True)
     finally:
         site.stop()
-    ratio = results[1]["pages_per_s"] / results[0]["pages_per_s"]
+    by_mode = {r["mode"]: r for r in results}
+    if "off" not in by_mode or "full" not in by_mode:
+        return
+    ratio = by_mode["full"]["pages_per_s"] / by_mode["off"]["pages_per_s"]
     print(f"full processing reaches {ratio:.0%} of the pages/s without processing "
           f"(load average after {os.getloadavg()[0]:.2f})")
 
