@@ -220,8 +220,9 @@ def drop_promos(lines: list[str], rules: Rules) -> list[str]:
     """Cut promo sentences out of body paragraphs (`…范文,海量公文素材资料,下载网址:…`)."""
     out = []
     for line in lines:
-        for p in rules.promo_patterns:
-            line = p.sub("", line)
+        for p, needle in zip(rules.promo_patterns, rules.promo_needles):
+            if needle in line:
+                line = p.sub("", line)
         if line.strip():
             out.append(line.strip())
     return out

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from . import clean, convert, html, langid, metadata, quality, thread
 from .decode import decode
 from .model import Document, Page
-from .rules import Rules, detect_family, load
+from .rules import Rules, detect_family, load, matches_a_line
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
     if facts and _is_listing(body, facts["links"]):
         return Extraction([], encoding, family_id, extractor)
     parts = clean.split_appendix(body, rules)
-    walled = any(WALL.search(x) for x in page_lines)
+    walled = matches_a_line(WALL, "\n".join(page_lines), page_lines)
     docs: list[Document] = []
     for i, part in enumerate(parts):
         if len(re.sub(r"\s+", "", part)) < MIN_DOC_CHARS:

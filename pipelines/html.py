@@ -86,8 +86,8 @@ def flatten(node, skip=None) -> str:
     """
     if skip:
         return _flatten_walk(node, skip)
-    text = str(_FLATTEN(node))
-    lines = (WS.sub(" ", x).strip() for x in text.split(_BREAK))
+    text = WS.sub(" ", str(_FLATTEN(node)))  # the marker is not white space: one pass for all lines
+    lines = (x.strip() for x in text.split(_BREAK))
     return "\n".join(x for x in lines if x)
 
 

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import re
 
+from .langid import HAN, count
 from .rules import Rules
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Masked names and numbers as published: xx市, **区, *万元, 20xx年, XX省.
 MASK = re.compile(r"(?<![A-Za-z])(x{2,}|X{2,})(?![A-Za-z])|\*{1,}")
 
 
 def signals(text: str, rules: Rules) -> dict:
     chars = len(text)
-    han = len(HAN.findall(text))
+    han = count(HAN, text)
     masks = len(MASK.findall(text))
     hits = sum(text.count(m) for m in rules.rewrite_markers)
     return {

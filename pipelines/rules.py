@@ -67,12 +67,33 @@ class Rules:
     thread_line_patterns: list[re.Pattern] = field(default_factory=list)
     thread_markers: list[re.Pattern] = field(default_factory=list)
 
+    def __post_init__(self):
+        # a promo pattern runs only on lines holding its literal part (they scan every body line)
+        self.promo_needles = [required_literal(p) for p in self.promo_patterns]
+
     def family(self, family_id: str | None) -> Family | None:
         return next((f for f in self.families if f.id == family_id), None)
 
 
 def _compile(patterns) -> list[re.Pattern]:
     return [re.compile(p) for p in patterns or []]
+
+
+def required_literal(pattern: re.Pattern) -> str:
+    """The longest run of literal characters every match of `pattern` contains ('' if none):
+    `needle in line` then rules out most lines before the pattern's own (slower) search. Only
+    top-level literals count; anything inside a branch or a repeat may be absent from a match."""
+    from re import _parser  # noqa: PLC0415 - the stdlib's own parser of pattern syntax
+
+    if pattern.flags & re.IGNORECASE:
+        return ""
+    best, run = "", []
+    for op, arg in _parser.parse(pattern.pattern, pattern.flags):
+        if op is _parser.LITERAL:
+            run.append(chr(arg))
+            continue
+        best, run = max(best, "".join(run), key=len), []
+    return max(best, "".join(run), key=len)
 
 
 def load_family(path: str) -> Family:
