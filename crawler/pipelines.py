@@ -4,7 +4,8 @@ without blocking the reactor.
 Extraction (CPU) runs in a pool of worker processes; dedup and storage in one writer process that
 owns the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
 back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait: memory stays
-bounded. Scrapy waits for items in progress before closing, and the run's `crawl_runs` row is
+bounded. The workers are started, and warmed up on a sample page, before the first request, so
+the first pages don't wait for them. Scrapy waits for items in progress before closing, and the run's `crawl_runs` row is
 finished, and the writer drained, on `spider_closed`.
 
 Shortcuts that keep the corpus unchanged: a 304 answer, a body whose sha1 equals the stored one, or
@@ -35,12 +36,24 @@ from pipelines.model import Page
 logger = logging.getLogger(__name__)
 
 
+# A small page that takes the main paths through extraction, so a worker loads its modules, the
+# rules, OpenCC's dictionaries … before the crawl's first page rather than on it.
+WARM_UP_PAGE = Page(url="http://warm-up.invalid/doc/1.html", headers={"content-type": "text/html; charset=utf-8"},
+                    body=("<html><head><title>工作总结</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+                          "<div class='content'><p>" + "今年以来，我局围绕中心工作，扎实推进各项任务落实。" * 8
+                          + "</p></div></body></html>").encode("utf-8"))
+
+
 def _warm_worker(parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the crawl process shuts down gracefully and still
     # needs its workers to finish the pages in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    import pipelines.extract  # noqa: F401 - load trafilatura, OpenCC … once per worker, not per page
+    run_extraction(WARM_UP_PAGE)
+
+
+def _worker_pid() -> int:
+    return os.getpid()
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -88,6 +101,7 @@ class CorpusPipeline:
                                    self.dedup_settings)
         self.writer.open()
         self.pool = self.new_pool()
+        self.warm_pool()
         arguments = dict(getattr(spider, "_crawl_args", {}))
         self.run_id = self.writer.submit("start_run", spider.name, arguments).result()
 
@@ -95,6 +109,15 @@ class CorpusPipeline:
         # spawn, not fork: forking a process that runs a reactor and threads is unsafe
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_warm_worker, initargs=(os.getpid(),))
+
+    def warm_pool(self, timeout: float = 120) -> None:
+        """Start every worker now (the pool starts them one per submitted task, as work arrives) and
+        wait until each has run its warm-up, so the first pages of the crawl don't pay for it."""
+        seen: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while len(seen) < self.workers and time.monotonic() < deadline:
+            pings = [self.pool.submit(_worker_pid) for _ in range(self.workers)]
+            seen.update(p.result(timeout=max(1.0, deadline - time.monotonic())) for p in pings)
 
     def spider_closed(self, spider=None, reason="finished"):
         if self.writer is None:
