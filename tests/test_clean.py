@@ -161,3 +161,23 @@ def test_thread_tool_lines(rules, line):
 
 def test_a_reply_that_uses_tool_words_stays(rules):
     assert not clean.is_chrome_line("回复楼上：最新版本已经修好了，点赞", rules)
+
+
+@pytest.mark.parametrize("pattern, literal", [
+    ("[^。！？\\n]{0,60}海量公文素材[^。！？\\n]*[。]?", "海量公文素材"),
+    ("本文由[^。]{1,30}(整理|提供)", "本文由"),
+    ("ab?cd", "cd"),            # b may be absent: only a and cd are required
+    ("(甲|乙)方", "方"),
+    ("(?i)abc", ""),            # case-folded: a literal test would miss ABC
+    ("\\d+页", "页"),
+])
+def test_required_literal(pattern, literal):
+    import re
+
+    from pipelines.rules import required_literal
+    assert required_literal(re.compile(pattern)) == literal
+
+
+def test_promo_cut_only_where_its_literal_is(rules):
+    lines = ["工作总结范文，海量公文素材资料，下载网址：x。今年我局完成了各项任务。", "本文由网友整理。正文在此。", "与推广无关的一行。"]
+    assert clean.drop_promos(lines, rules) == ["今年我局完成了各项任务。", "正文在此。", "与推广无关的一行。"]
