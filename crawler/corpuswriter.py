@@ -7,7 +7,9 @@ multiprocessing queue, and a thread in the crawl process resolves each job's Fut
 result comes back.
 
 The writer runs whatever has queued since its last commit in one transaction (each job in a
-savepoint of its own), so a busy crawl commits large batches and an idle one commits at once. A
+savepoint of its own), waiting up to `batch_wait` seconds after the first job for more: a busy
+crawl commits large batches (a commit, and the full-text index's segment merges, cost about as
+much per batch as storing several pages) and an idle one commits almost at once. A
 job's Future resolves only after its transaction committed. A kill loses at most the uncommitted
 batch — SQLite's journal keeps the file consistent. If the crawl process dies, the writer commits
 what it has and exits.
@@ -23,6 +25,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from concurrent.futures import Future
 
 logger = logging.getLogger(__name__)
@@ -51,7 +54,20 @@ def _job_finish_run(ingestor, run_id, reason, stats):
 JOBS = {"store": _job_store, "start_run": _job_start_run, "finish_run": _job_finish_run}
 
 
-def _serve(db_path, keep_languages, min_chars, batch_size, dedup_settings, jobs, results, parent_pid):
+def _next_batch(jobs, batch_size: int, batch_wait: float) -> list:
+    """The jobs queued now, and those arriving within `batch_wait` seconds, up to batch_size;
+    raises queue.Empty when none comes within a second."""
+    batch = [jobs.get(timeout=1.0)]
+    deadline = time.monotonic() + batch_wait
+    while len(batch) < batch_size and batch[-1] != _STOP:
+        try:
+            batch.append(jobs.get(timeout=max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            break
+    return batch
+
+
+def _serve(db_path, keep_languages, min_chars, batch_size, batch_wait, dedup_settings, jobs, results, parent_pid):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl process's to handle; we drain
     import crawler.pageroles  # noqa: F401 - registers the page_roles schema hook
@@ -69,17 +85,12 @@ def _serve(db_path, keep_languages, min_chars, batch_size, dedup_settings, jobs,
     stopping = False
     while not stopping:
         try:
-            batch = [jobs.get(timeout=1.0)]
+            batch = _next_batch(jobs, batch_size, batch_wait)
         except queue.Empty:
             if os.getppid() != parent_pid:  # the crawl process is gone: nobody is waiting
                 results.cancel_join_thread()  # so exiting does not wait to flush answers to no one
                 break
             continue
-        while len(batch) < batch_size:
-            try:
-                batch.append(jobs.get_nowait())
-            except queue.Empty:
-                break
         if _STOP in batch:
             stopping = True
             batch = [job for job in batch if job != _STOP]
@@ -113,14 +124,14 @@ class WriterError(RuntimeError):
 
 class CorpusWriter:
     def __init__(self, db_path: str, keep_languages, min_chars: int, batch_size: int = 100,
-                 dedup_settings: dict | None = None):
+                 dedup_settings: dict | None = None, batch_wait: float = 0.0):
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
         self.jobs = ctx.Queue()
         self.results = ctx.Queue()
         self.process = ctx.Process(
             target=_serve, name="corpus-writer", daemon=True,
-            args=(db_path, list(keep_languages), min_chars, max(1, batch_size), dict(dedup_settings or {}),
-                  self.jobs, self.results, os.getpid()))
+            args=(db_path, list(keep_languages), min_chars, max(1, batch_size), max(0.0, batch_wait),
+                  dict(dedup_settings or {}), self.jobs, self.results, os.getpid()))
         self.pending: dict[int, Future] = {}
         self.ids = itertools.count()
         self.lock = threading.Lock()

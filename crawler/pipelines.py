@@ -65,7 +65,8 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 class CorpusPipeline:
     def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None, processing: bool = True,
-                 workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None):
+                 workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None,
+                 batch_wait: float = 0.0):
         self.db_path = db_path
         self.keep_languages = keep_languages
         self.min_chars = min_chars
@@ -73,6 +74,7 @@ class CorpusPipeline:
         self.processing = processing
         self.workers = workers or os.cpu_count() or 1
         self.batch_size = batch_size
+        self.batch_wait = batch_wait
         self.dedup_settings = dedup_settings or {}
         self.writer: CorpusWriter | None = None
         self.pool: ProcessPoolExecutor | None = None
@@ -86,6 +88,7 @@ class CorpusPipeline:
         pipeline = cls(s.get("CORPUS_DB"), s.getlist("KEEP_LANGUAGES"), s.getint("MIN_DOCUMENT_CHARS"), crawler,
                        processing=s.getbool("DOCSITES_PROCESSING", True), workers=s.getint("EXTRACT_WORKERS"),
                        batch_size=s.getint("WRITER_BATCH_SIZE", 100),
+                       batch_wait=s.getfloat("WRITER_BATCH_WAIT", 0.0),
                        # DEDUP_* settings (DEDUP_NEAR_THRESHOLD, …) over the database's stored ones
                        dedup_settings={k: v for k, v in s.items() if k.startswith("DEDUP_")})
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -98,7 +101,7 @@ class CorpusPipeline:
             return
         spider = spider or self.crawler.spider
         self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size,
-                                   self.dedup_settings)
+                                   self.dedup_settings, self.batch_wait)
         self.writer.open()
         self.pool = self.new_pool()
         self.warm_pool()

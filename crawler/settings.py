@@ -16,6 +16,7 @@ MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_
 DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
 EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU
 WRITER_BATCH_SIZE = 100          # at most this many pages per sqlite transaction in the writer process
+WRITER_BATCH_WAIT = 0.05         # seconds the writer waits for more pages before it commits a batch
 CONCURRENT_ITEMS = 8             # a response yields one page item plus links; Scrapy starts this many
                                  # asyncio workers per response, and 100 (its default) cost more than they do
 WARC_DIR = None                  # also write every response to WARC files in this folder
