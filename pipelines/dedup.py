@@ -201,6 +201,7 @@ class Deduplicator:
         ensure_schema(db)
         self.config = config or stored_config(db)
         self._cache: tuple[str, Fingerprint] | None = None
+        self._norm_cache: tuple[str, str] | None = None
         self._check_params()
         if index_missing:
             self.index_missing()
@@ -243,10 +244,20 @@ class Deduplicator:
             logger.info("dedup: indexed %d documents that had no signature", len(rows))
         return len(rows)
 
+    def _normalised(self, text: str) -> str:
+        # the hash and the fingerprint of a document are taken one after the other: normalise once
+        if self._norm_cache is None or self._norm_cache[0] is not text:
+            self._norm_cache = (text, normalise(text))
+        return self._norm_cache[1]
+
+    def content_hash(self, text: str) -> str:
+        """`content_hash(text)`, sharing the normalised text with the fingerprint taken next."""
+        return hashlib.sha1(self._normalised(text).encode("utf-8")).hexdigest()
+
     def _fingerprint(self, text: str) -> Fingerprint:
         if self._cache is not None and self._cache[0] is text:
             return self._cache[1]
-        fp = fingerprint(text, self.config)
+        fp = fingerprint(self._normalised(text), self.config, normalised=True)
         self._cache = (text, fp)
         return fp
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import store
 from .decode import DecodeError
-from .dedup import Deduplicator, content_hash
+from .dedup import Deduplicator
 from .extract import Extraction, extract_page, site_of
 from .model import Document, Page, Rejection, document_id
 
@@ -74,7 +74,7 @@ class Ingestor:
         if len(doc.text) < self.min_chars:
             return self._reject(doc.url, "too_short", f"{len(doc.text)} chars < {self.min_chars}",
                                 doc.part, doc.site, doc.title)
-        doc_hash = content_hash(doc.text)
+        doc_hash = self.dedup.content_hash(doc.text)
         held = self._held(doc.url, doc.part)
         held_id = next(iter(held), None)
         if held_id and self.dedup.still_matches(doc, doc_hash, held_id):
