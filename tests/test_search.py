@@ -1,4 +1,5 @@
 """pipelines/search.py: the bigram-window index finds terms of any length and follows the documents table."""
+import random
 import sqlite3
 
 import pytest
@@ -125,7 +126,15 @@ def test_rebuild_and_check(db):
 def test_windows():
     assert search.windows("北京科技") == "北京 京科 科技 技"
     assert search.windows("a😀b") == "a😀 😀b b"
+    assert search.windows("北") == "北"
     assert search.windows("") is None and search.windows(None) is None
+
+
+def test_windows_equal_the_obvious_python():
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 500)] + list("abcXYZ 019，。\n\"'") + ["😀", "é", "𠀀"]
+    for text in ["".join(rng.choices(alphabet, k=rng.randint(1, 400))) for _ in range(300)]:
+        assert search.windows(text) == " ".join(text[i:i + 2] for i in range(len(text)))
 
 
 def test_triggers_of_older_corpora_are_replaced(db_path):
