@@ -48,8 +48,7 @@ def is_nav_line(line: str, rules: Rules) -> bool:
 
 def is_meta_line(line: str, rules: Rules) -> bool:
     """A line made only of `key: value` pairs with known metadata keys (ID:1742762, 上传人:x 上传时间:…)."""
-    keys = "|".join(k for ks in rules.meta_keys.values() for k in ks)
-    stripped = re.sub(rf"(^|\s)({keys})\s*[:：]\s*\S*(\s\d{{1,2}}:\d{{2}}(:\d{{2}})?)?", " ", line)
+    stripped = rules.meta_pairs.sub(" ", line)
     stripped = re.sub(r"(举报|版权申诉|收藏|分享)", "", stripped)
     if stripped.strip() == line.strip():
         return False

@@ -30,8 +30,9 @@ class Family:
     drop_line_phrases: list[str] = field(default_factory=list)
     description: str = ""
 
-    def score(self, lines: list[str], url: str | None) -> int:
-        text = "\n".join(lines)
+    def score(self, lines: list[str], url: str | None, text: str | None = None) -> int:
+        """Tell-tales the page shows (`text`: the lines joined by newlines, if the caller has it)."""
+        text = "\n".join(lines) if text is None else text
         hits = sum(1 for p in self.telltales if matches_a_line(p, text, lines))
         if url and any(p.search(url) for p in self.url_patterns):
             hits += 1
@@ -70,6 +71,9 @@ class Rules:
     def __post_init__(self):
         # a promo pattern runs only on lines holding its literal part (they scan every body line)
         self.promo_needles = [required_literal(p) for p in self.promo_patterns]
+        keys = "|".join(k for ks in self.meta_keys.values() for k in ks)
+        # `key: value` pairs of the known metadata keys (clean.is_meta_line runs it on every line)
+        self.meta_pairs = re.compile(rf"(^|\s)({keys})\s*[:：]\s*\S*(\s\d{{1,2}}:\d{{2}}(:\d{{2}})?)?")
 
     def family(self, family_id: str | None) -> Family | None:
         return next((f for f in self.families if f.id == family_id), None)
@@ -137,8 +141,9 @@ def detect_family(lines: list[str], url: str | None = None, rules: Rules | None 
     """Id of the family whose tell-tales the page shows most, if it shows enough of them."""
     rules = rules or load()
     best, best_score = None, 0
+    text = "\n".join(lines)
     for fam in rules.families:
-        s = fam.score(lines, url)
+        s = fam.score(lines, url, text)
         if s >= fam.min_telltales and s > best_score:
             best, best_score = fam.id, s
     return best
