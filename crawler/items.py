@@ -11,5 +11,6 @@ class PageItem(scrapy.Item):
     site = scrapy.Field()         # the site profile's name, when one matched
     kind = scrapy.Field()         # start | listing | document (profile mode) | page (generic mode)
     family = scrapy.Field()       # the profile's chrome family id
+    hints = scrapy.Field()        # the profile's extraction hints (pipelines.extract.SiteHints), if any
     stored_sha1 = scrapy.Field()  # sha1 of the body the corpus already holds for this URL, if any
     stored_status = scrapy.Field()  # and that page's HTTP status

@@ -12,6 +12,7 @@ Shortcuts that keep the corpus unchanged: a 304 answer, a body whose sha1 equals
 an error answer (404, 5xx after retries) for a page stored with status 200, is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
 A listing page of a site profile is not extracted: the profile says it holds no document, so it
 is recorded as `not_a_document`; `page_roles` (crawler/pageroles.py) remembers that for rebuilds.
+A profile's document pages are extracted with its hints (`item["hints"]`, pipelines.extract.SiteHints).
 """
 from __future__ import annotations
 
@@ -155,7 +156,7 @@ class CorpusPipeline:
         if item.get("site") and item.get("kind") in pageroles.LISTING_ROLES and page.status < 400:
             result = Extraction()  # the profile's link rules say so: no document in a listing
         else:
-            result = await self.extract(page)
+            result = await self.extract(page, item.get("hints"))
             self.check_family(item, result)
         try:
             outcomes = await asyncio.wrap_future(
@@ -172,8 +173,9 @@ class CorpusPipeline:
         return item
 
     def check_family(self, item, result) -> None:
-        """A profile names its sites' chrome family; extraction detects one per page. Disagreement on
-        a document page means the (unverified) profile or the family rules need a look."""
+        """A profile names its sites' chrome family; extraction detects one per page (the profile's
+        is used only where the page shows none). Disagreement on a document page means the
+        (unverified) profile or the family rules need a look."""
         expected, found = item.get("family"), getattr(result, "family", None)
         if expected and found and expected != found and item.get("kind") == "document":
             self.inc(f"docsites/family_mismatch/{item.get('site')}")
@@ -182,10 +184,10 @@ class CorpusPipeline:
                 logger.warning("profile %s says chrome family %s, extraction found %s on %s",
                                item.get("site"), expected, found, item["url"])
 
-    async def extract(self, page: Page):
+    async def extract(self, page: Page, hints=None):
         for attempt in (1, 2):
             try:
-                return await asyncio.wrap_future(self.pool.submit(run_extraction, page))
+                return await asyncio.wrap_future(self.pool.submit(run_extraction, page, hints))
             except BrokenProcessPool as e:
                 # a worker died (out of memory, a crash in a C extension): start a new pool, try once more
                 logger.error("extraction worker died on %s (attempt %d)", page.url, attempt)

@@ -3,7 +3,9 @@
 A profile is data, never code: the hosts it covers, where to start (listing pages, a search-URL
 template taking `{query}`), which URLs are document pages and which are listings to follow, the
 chrome family its document pages use, extraction hints and politeness overrides. See
-docs/crawling.md for the format.
+docs/crawling.md for the format. `SiteProfile.hints` is what extraction gets of it
+(`pipelines.extract.SiteHints`): the crawl, `docsites rebuild`/`merge` and `docsites ingest` pass it
+with every page of the site.
 
 `SITE_BASE_URLS` (a setting: profile name -> base URL such as ``http://127.0.0.1:8001``) moves a
 profile onto another host — a loopback test server, a mirror — keeping its paths and link rules,
@@ -16,9 +18,13 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import yaml
+from lxml import etree
+
+from pipelines.extract import SiteHints
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,8 @@ CHROME_FAMILIES = ("kv-header", "member-share", "uploader-coins", "read-wall", "
 
 # Per-profile politeness overrides that the crawler understands (see docs/crawling.md).
 POLITENESS_KEYS = ("download_delay", "concurrency", "page_budget", "follow_from_documents")
+# Extraction hints (see pipelines.extract.SiteHints and docs/crawling.md).
+EXTRACTION_KEYS = ("body_container", "stop_at", "body_after", "numbered_pages")
 
 
 class ProfileError(ValueError):
@@ -74,6 +82,14 @@ class SiteProfile:
             return "listing"
         return None
 
+    @cached_property
+    def hints(self) -> SiteHints:
+        """What extraction gets of this profile: its chrome family and `extraction:` hints."""
+        x = self.extraction
+        return SiteHints(family=self.chrome_family, body_container=x.get("body_container"),
+                         stop_at=tuple(x.get("stop_at") or ()), body_after=tuple(x.get("body_after") or ()),
+                         numbered_pages=x.get("numbered_pages"))
+
     def search_urls(self, query: str) -> list[str]:
         if not self.search_url:
             return []
@@ -116,6 +132,32 @@ def _patterns(data: dict, key: str, where: str) -> list[re.Pattern]:
         raise ProfileError(f"{where}: links.{key}: bad regular expression: {e}") from e
 
 
+def _extraction(data: dict, where: str) -> dict:
+    """The `extraction:` block, checked: known keys, phrases as lists of strings, a valid XPath."""
+    hints = data.get("extraction") or {}
+    if not isinstance(hints, dict):
+        raise ProfileError(f"{where}: `extraction` is a mapping of hints")
+    unknown = set(hints) - set(EXTRACTION_KEYS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown extraction hints {sorted(unknown)}; known: {', '.join(EXTRACTION_KEYS)}")
+    hints = dict(hints)
+    for key in ("stop_at", "body_after"):
+        phrases = hints.get(key)
+        if isinstance(phrases, str):
+            phrases = hints[key] = [phrases]
+        if phrases is not None and not (isinstance(phrases, list) and all(isinstance(p, str) and p for p in phrases)):
+            raise ProfileError(f"{where}: extraction.{key} must list phrases (strings)")
+    xpath = hints.get("body_container")
+    if xpath is not None:
+        try:
+            etree.XPath(xpath)
+        except (etree.XPathError, TypeError) as e:
+            raise ProfileError(f"{where}: extraction.body_container: not an XPath: {e}") from e
+    if "numbered_pages" in hints and not isinstance(hints["numbered_pages"], bool):
+        raise ProfileError(f"{where}: extraction.numbered_pages must be true or false")
+    return hints
+
+
 def profile_from_dict(data: dict, path: str = "<dict>") -> SiteProfile:
     where = os.path.basename(path)
     if not isinstance(data, dict):
@@ -145,7 +187,7 @@ def profile_from_dict(data: dict, path: str = "<dict>") -> SiteProfile:
         deny=_patterns(links, "deny", where),
         search_url=search,
         chrome_family=family,
-        extraction=data.get("extraction") or {},
+        extraction=_extraction(data, where),
         politeness=politeness,
         title=data.get("title", ""),
         verified=bool(data.get("verified", False)),
@@ -176,6 +218,11 @@ def load_profiles(directory: str | None = None, base_urls: dict | None = None) -
             raise ProfileError(f"SITE_BASE_URLS names unknown profile {name!r}; known: {', '.join(profiles)}")
         profiles[name] = profiles[name].rebase(base)
     return profiles
+
+
+def owner_of(profiles: dict[str, SiteProfile], url: str) -> SiteProfile | None:
+    """The profile whose domains hold `url` (saved pages carry no profile name, only their URL)."""
+    return next((p for p in profiles.values() if p.owns(url)), None)
 
 
 def select(profiles: dict[str, SiteProfile], names: str | list[str] | None) -> list[SiteProfile]:

@@ -10,19 +10,23 @@ How the body is found:
   flattened text pages: all lines;
 - unknown layouts: `html.generic_body` (readability, trafilatura and our density scorer, agreeing);
 - then the same line rules for every page (pipelines/clean.py), page rejoin, appendix split.
+
+A site profile's hints (`SiteHints`, from crawler/sites/*.yaml) refine this for the pages of its
+site: a family when the page shows none, a container tried first, lines the document starts after
+or ends before, numbered preview pages. A page without hints takes the path above unchanged.
 See docs/extraction.md.
 """
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from . import clean, convert, html, langid, metadata, quality, thread
 from .decode import decode
 from .model import Document, Page
-from .rules import Rules, detect_family, load, matches_a_line
+from .rules import Family, Rules, detect_family, load, matches_a_line
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +34,45 @@ MIN_DOC_CHARS = 20  # fewer non-space characters than this is not a document
 # Pages saying one of these show only part of the document.
 WALL = re.compile(r"还剩\s*\d+\s*页未读|继续免费阅读|在线预览结束|预览已结束|剩余\d+页未读|试读结束|阅读已结束")
 LISTING_LINK_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class SiteHints:
+    """What a site profile knows about its document pages (`chrome_family` and `extraction:` of
+    crawler/sites/*.yaml). Small and picklable: it travels with the page to extraction workers.
+
+    - `family`: the chrome family to use when the page's own tell-tales name none;
+    - `body_container`: an XPath tried before the family's containers;
+    - `body_after`: the document starts after the first body line holding one of these phrases;
+    - `stop_at`: the document ends before the first (remaining) body line holding one of these;
+    - `numbered_pages`: `1、` `2、` start preview pages (None: as the family says).
+    """
+
+    family: str | None = None
+    body_container: str | None = None
+    stop_at: tuple[str, ...] = ()
+    body_after: tuple[str, ...] = ()
+    numbered_pages: bool | None = None
+
+    def cut(self, lines: list[str]) -> list[str]:
+        """The body lines between the `body_after` line and the `stop_at` line (each if found)."""
+        if self.body_after:
+            start = next((i for i, x in enumerate(lines) if any(p in x for p in self.body_after)), None)
+            if start is not None:
+                lines = lines[start + 1:]
+        if self.stop_at:
+            end = next((i for i, x in enumerate(lines) if any(p in x for p in self.stop_at)), None)
+            if end is not None:
+                lines = lines[:end]
+        return lines
+
+    def family_of(self, family: Family | None) -> Family | None:
+        """The page's family with the hints' `numbered_pages` over the family's own flag."""
+        if self.numbered_pages is None or (family is not None and family.numbered_pages == self.numbered_pages):
+            return family
+        if family is None:  # no family, but the site numbers its preview pages
+            return Family(id="", telltales=[], numbered_pages=self.numbered_pages) if self.numbered_pages else None
+        return replace(family, numbered_pages=self.numbered_pages)
 
 
 @dataclass
@@ -112,13 +155,21 @@ def _container_lines(root, xpaths: list[str]) -> list[str] | None:
     return None
 
 
-def _body_lines(page: Page, text: str, rules: Rules, url: str):
+def _family_id(lines: list[str], url: str, rules: Rules, hints: SiteHints | None) -> str | None:
+    """The family the page's tell-tales show; else the one its site profile names."""
+    found = detect_family(lines, url, rules)
+    if found is None and hints is not None and rules.family(hints.family):
+        return hints.family
+    return found
+
+
+def _body_lines(page: Page, text: str, rules: Rules, url: str, hints: SiteHints | None = None):
     """(page lines, body lines, title, root facts, extractor, family id) of a page; None when there
     is no page at all."""
     if page.kind == "text":
         lines = [x.strip() for x in text.splitlines() if x.strip()]
         title = metadata.member_share_title(lines) or _text_title(lines[:8], rules)
-        return lines, lines, title, None, "text", detect_family(lines, url, rules)
+        return lines, lines, title, None, "text", _family_id(lines, url, rules, hints)
     root = html.parse(text)
     body = root.find("body") if root is not None else None
     if body is None:
@@ -127,9 +178,12 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str):
     title = _html_title(root)
     # the link share is only asked for when a page has no prose line: counted then, not on every page
     facts = {"date": _meta_date(root), "links": lambda: html.link_density(root), "topic": _topic_title(root)}
-    family_id = detect_family(page_lines, url, rules)
+    family_id = _family_id(page_lines, url, rules, hints)
     family = rules.family(family_id)
-    if family and family.containers and (lines := _container_lines(root, family.containers)):
+    containers = family.containers if family else []
+    if hints is not None and hints.body_container:
+        containers = [hints.body_container, *containers]
+    if containers and (lines := _container_lines(root, containers)):
         return page_lines, lines, title, facts, "container", family_id
     if family:
         title = metadata.member_share_title(page_lines) or title
@@ -140,11 +194,12 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str):
     return page_lines, body_text.split("\n"), title, facts, extractor, family_id
 
 
-def extract_page(page: Page, boilerplate=None) -> Extraction:
+def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -> Extraction:
     """Find the documents in a page. Raises decode.DecodeError for undecodable bytes.
 
     `boilerplate`: an optional `pipelines.boilerplate.Boilerplate` learned from other pages of
     the same site; lines it knows as the site's chrome are dropped too.
+    `hints`: what the page's site profile knows about its layout (`SiteHints`).
     """
     text, encoding = decode(page.body, page.content_type)
     url = page.final_url or page.url
@@ -153,11 +208,14 @@ def extract_page(page: Page, boilerplate=None) -> Extraction:
     if len(text) > html.MAX_HTML_CHARS:  # a giant page: its start holds any document it has
         logger.info("%s: %d characters, reading the first %d", page.url, len(text), html.MAX_HTML_CHARS)
         text = text[:html.MAX_HTML_CHARS]
-    found = _body_lines(page, text, rules, url)
+    found = _body_lines(page, text, rules, url, hints)
     if found is None:
         return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
     page_lines, lines, title, facts, extractor, family_id = found
     family = rules.family(family_id)
+    if hints is not None:  # the site's own marks of where its documents start and end come first
+        lines = hints.cut(lines)
+        family = hints.family_of(family)
     meta, published = metadata.extract_meta(page_lines, rules)
     if not published and facts:
         published = facts["date"]

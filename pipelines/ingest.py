@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from . import store
 from .decode import DecodeError
 from .dedup import Deduplicator
-from .extract import Extraction, extract_page, site_of
+from .extract import Extraction, SiteHints, extract_page, site_of
 from .model import Document, Page, Rejection, document_id
 
 logger = logging.getLogger(__name__)
@@ -149,12 +149,13 @@ class Ingestor:
         return self._store_document(doc, prefer_id=prefer_id)
 
 
-def run_extraction(page: Page) -> Extraction | Exception:
-    """extract_page, with its failure returned as a value so the page still gets an outcome."""
+def run_extraction(page: Page, hints: SiteHints | None = None) -> Extraction | Exception:
+    """extract_page (with the page's site-profile `hints`, if any), with its failure returned as a
+    value so the page still gets an outcome."""
     if page.status >= 400 or page.status < 200:
         return Extraction()
     try:
-        return extract_page(page)
+        return extract_page(page, hints=hints)
     except Exception as e:  # noqa: BLE001 - any extractor failure becomes a rejection, not a lost page
         logger.warning("extraction failed for %s: %s", page.url, e)
         return e

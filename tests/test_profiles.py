@@ -7,6 +7,7 @@ import pytest
 
 from crawler import profiles
 from crawler.profiles import ProfileError, load_profiles, profile_from_dict, select
+from pipelines.extract import SiteHints
 
 # Document-page URL shapes observed on each site (docs: doc-sites.md), and pages that are not documents.
 SHAPES = {
@@ -74,11 +75,26 @@ GOOD = {"name": "x", "allowed_domains": ["x.cn"], "start_urls": ["https://x.cn/"
     ({"search_url": "https://x.cn/s?q="}, "must contain {query}"),
     ({"politeness": {"speed": 9}}, "unknown politeness keys"),
     ({"start_urls": []}, "missing `start_urls`"),
+    ({"extraction": {"stop_after": ["x"]}}, "unknown extraction hints"),
+    ({"extraction": {"stop_at": [1, 2]}}, "extraction.stop_at must list phrases"),
+    ({"extraction": {"body_container": "//div[@class="}}, "extraction.body_container: not an XPath"),
+    ({"extraction": {"numbered_pages": "yes"}}, "numbered_pages must be true or false"),
+    ({"extraction": ["stop_at"]}, "`extraction` is a mapping"),
 ])
 def test_bad_profiles_are_refused_with_the_field_named(change, message):
     assert profile_from_dict(GOOD).classify("https://x.cn/a/1") == "document"
     with pytest.raises(ProfileError, match=message):
         profile_from_dict({**GOOD, **change}, "x.yaml")
+
+
+def test_extraction_hints_of_a_profile():
+    p = profile_from_dict({**GOOD, "extraction": {"stop_at": "上一篇", "body_after": ["正文"], "numbered_pages": False,
+                                                 "body_container": "//div[@id='main']"}})
+    assert p.hints == SiteHints(family="article", body_container="//div[@id='main']", stop_at=("上一篇",),
+                                body_after=("正文",), numbered_pages=False)
+    # a profile moved onto a loopback host keeps its hints
+    assert p.rebase("http://127.0.0.1:8123").hints == p.hints
+    assert profile_from_dict(GOOD).hints == SiteHints(family="article")
 
 
 def test_profiles_folder_setting(tmp_path):

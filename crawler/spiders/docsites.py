@@ -144,6 +144,7 @@ class DocsitesSpider(scrapy.Spider):
             site=profile.name if profile else None,
             kind=kind,
             family=profile.chrome_family if profile else None,
+            hints=profile.hints if profile else None,
             stored_sha1=stored_sha1,
             stored_status=response.meta.get("docsites_stored_status"),
         )

@@ -1,4 +1,8 @@
-"""`docsites ingest`: the whole pipeline on saved pages, into corpus.db."""
+"""`docsites ingest`: the whole pipeline on saved pages, into corpus.db.
+
+A page whose URL is on a site profile's domains (crawler/sites/*.yaml `allowed_domains`) is
+extracted with that profile's hints, as a crawl of the site would extract it.
+"""
 from __future__ import annotations
 
 import os
@@ -6,9 +10,11 @@ import sys
 
 import click
 
+from crawler.profiles import load_profiles
 from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.stored import hints_for_url
 from pipelines import store
-from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
+from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor, run_extraction
 from pipelines.inputs import InputError, read_pages
 
 
@@ -31,6 +37,7 @@ def ingest(paths, db_path, url, keep_languages, min_chars):
         fail(f"{missing[0]}: no such file")
     db = open_db_or_fail(db_path)
     ingestor = Ingestor(db, keep_languages=keep_languages.split(","), min_chars=min_chars)
+    profiles = load_profiles()
     run_id = store.start_run(db, "ingest", {"paths": list(paths)})
     counts: dict[str, int] = {}
     failed = 0
@@ -38,7 +45,8 @@ def ingest(paths, db_path, url, keep_languages, min_chars):
         try:
             for page in read_pages(path, url):
                 page.run_id = run_id
-                for outcome in ingestor.ingest(page):
+                result = run_extraction(page, hints_for_url(profiles, page.final_url or page.url))
+                for outcome in ingestor.store(page, result):
                     counts[outcome.table] = counts.get(outcome.table, 0) + 1
         except InputError as e:
             failed += 1
