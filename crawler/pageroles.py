@@ -10,7 +10,15 @@ because the core schema (`pipelines/store.py`) is shared by every input, not onl
 """
 from __future__ import annotations
 
-from pipelines import store
+import functools
+import logging
+
+from crawler import profiles as profiles_mod
+from pipelines import ingest, store
+from pipelines.extract import SiteHints
+from pipelines.model import Page
+
+logger = logging.getLogger(__name__)
 
 LISTING_ROLES = ("listing", "start")
 
@@ -18,8 +26,6 @@ LISTING_ROLES = ("listing", "start")
 def ensure_schema(db) -> None:
     db.execute("""CREATE TABLE IF NOT EXISTS page_roles (
         url TEXT PRIMARY KEY, site TEXT, role TEXT NOT NULL)""")
-    # incremental lookups find a page under the URL a redirect led to as well
-    db.execute("CREATE INDEX IF NOT EXISTS idx_pages_final_url ON pages(final_url)")
 
 
 def record(db, url: str, site: str | None, role: str | None) -> None:
@@ -38,5 +44,56 @@ def is_profile_listing(db, url: str) -> bool:
     return bool(row and row[0] and row[1] in LISTING_ROLES)
 
 
+def hints_for_url(profiles: dict, url: str) -> SiteHints | None:
+    """The hints of the profile whose domains hold `url` (a saved page knows only its URL)."""
+    profile = profiles_mod.owner_of(profiles, url) if "://" in url else None
+    return profile.hints if profile else None
+
+
+class PageHints:
+    """What extraction gets for each stored page of `db`: (listing, hints)."""
+
+    def __init__(self, db, profiles: dict | None = None):
+        self.db = db
+        self.has_roles = "page_roles" in db.table_names()
+        self._profiles = profiles
+        self.missing: set[str] = set()
+
+    @property
+    def profiles(self) -> dict:
+        if self._profiles is None:  # read once, and only when a page needs them
+            self._profiles = profiles_mod.load_profiles()
+        return self._profiles
+
+    def __call__(self, page: Page) -> tuple[bool, SiteHints | None]:
+        found = site_and_role(self.db, page.url) if self.has_roles else None
+        if found is None:  # not crawled: ingested from a saved file
+            return False, hints_for_url(self.profiles, page.final_url or page.url)
+        site, role = found
+        if not site:  # generic mode: no profile, no hints
+            return False, None
+        if role in LISTING_ROLES:
+            return True, None
+        profile = self.profiles.get(site)
+        if profile is None and site not in self.missing:
+            self.missing.add(site)
+            logger.warning("pages of site profile %r: no such profile in %s now; extracted without its hints",
+                           site, profiles_mod.SITES_DIR)
+        return False, profile.hints if profile else None
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_profiles() -> dict:
+    return profiles_mod.load_profiles()
+
+
+def stored_page_hints(db, page: Page) -> SiteHints | None:
+    """`ingest.HINTS_LOOKUPS` entry: the hints a stored page is extracted again with (re-homing a
+    duplicate, `docsites dedup --explain`), the same `docsites rebuild` gives it."""
+    return PageHints(db, _shipped_profiles())(page)[1]
+
+
 if ensure_schema not in store.SCHEMA_HOOKS:
     store.SCHEMA_HOOKS.append(ensure_schema)
+if stored_page_hints not in ingest.HINTS_LOOKUPS:
+    ingest.HINTS_LOOKUPS.append(stored_page_hints)

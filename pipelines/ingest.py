@@ -161,11 +161,24 @@ def run_extraction(page: Page, hints: SiteHints | None = None) -> Extraction | E
         return e
 
 
+# Where a stored page's site hints come from when it is extracted again: callables (db, page) ->
+# SiteHints or None. The crawler package, which knows the site profiles, registers one
+# (crawler/pageroles.py), as it registers its schema in store.SCHEMA_HOOKS; the first answer wins.
+HINTS_LOOKUPS: list = []
+
+
+def stored_hints(db, page: Page) -> SiteHints | None:
+    for lookup in HINTS_LOOKUPS:
+        if (hints := lookup(db, page)) is not None:
+            return hints
+    return None
+
+
 def reextract_part(db, url: str, part: int) -> Document | None:
-    """Document `part` of the page stored for `url`, extracted again; None if the page is not
-    stored or no longer yields that part."""
+    """Document `part` of the page stored for `url`, extracted again (with the hints it was stored
+    with); None if the page is not stored or no longer yields that part."""
     page = store.get_page(db, url)
-    result = run_extraction(page) if page else None
+    result = run_extraction(page, stored_hints(db, page)) if page else None
     if not isinstance(result, Extraction):
         return None
     return next((d for d in result.documents if d.part == part), None)

@@ -7,6 +7,7 @@ from dataclasses import fields, replace
 
 import click
 
+import crawler.pageroles  # noqa: F401 - stored pages are re-read with their site profile's hints
 from docsites.cli import db_option, fail, open_db_or_fail
 from pipelines import store
 from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, judge, shared_passages, stored_config

@@ -12,7 +12,7 @@ import click
 
 from crawler.profiles import load_profiles
 from docsites.cli import db_option, fail, open_db_or_fail
-from docsites.stored import hints_for_url
+from crawler.pageroles import hints_for_url
 from pipelines import store
 from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor, run_extraction
 from pipelines.inputs import InputError, read_pages
