@@ -5,8 +5,8 @@ Extraction (CPU) runs in a pool of worker processes; dedup and storage in one wr
 owns the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
 back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait: memory stays
 bounded. The workers are started, and warmed up on a sample page, before the first request, so
-the first pages don't wait for them. Scrapy waits for items in progress before closing, and the run's `crawl_runs` row is
-finished, and the writer drained, on `spider_closed`.
+the first pages don't wait for them. Scrapy waits for items in progress before closing, and the
+run's `crawl_runs` row is finished, and the writer drained, on `spider_closed`.
 
 Shortcuts that keep the corpus unchanged: a 304 answer, a body whose sha1 equals the stored one, or
 an error answer (404, 5xx after retries) for a page stored with status 200, is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
@@ -39,10 +39,11 @@ logger = logging.getLogger(__name__)
 
 # A small page that takes the main paths through extraction, so a worker loads its modules, the
 # rules, OpenCC's dictionaries … before the crawl's first page rather than on it.
-WARM_UP_PAGE = Page(url="http://warm-up.invalid/doc/1.html", headers={"content-type": "text/html; charset=utf-8"},
-                    body=("<html><head><title>工作总结</title></head><body><div class='nav'><a href='/'>首页</a></div>"
-                          "<div class='content'><p>" + "今年以来，我局围绕中心工作，扎实推进各项任务落实。" * 8
-                          + "</p></div></body></html>").encode("utf-8"))
+WARM_UP_PAGE = Page(
+    url="http://warm-up.invalid/doc/1.html", headers={"content-type": "text/html; charset=utf-8"},
+    body=("<html><head><title>工作总结</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+          "<div class='content'><p>" + "今年以来，我局围绕中心工作，扎实推进各项任务落实。" * 8
+          + "</p></div></body></html>").encode("utf-8"))
 
 
 def _warm_worker(parent_pid: int) -> None:
@@ -89,7 +90,7 @@ class CorpusPipeline:
         pipeline = cls(s.get("CORPUS_DB"), s.getlist("KEEP_LANGUAGES"), s.getint("MIN_DOCUMENT_CHARS"), crawler,
                        processing=s.getbool("DOCSITES_PROCESSING", True), workers=s.getint("EXTRACT_WORKERS"),
                        batch_size=s.getint("WRITER_BATCH_SIZE", 100),
-                       batch_wait=s.getfloat("WRITER_BATCH_WAIT", 0.0),
+                       batch_wait=s.getfloat("WRITER_BATCH_WAIT"),
                        # DEDUP_* settings (DEDUP_NEAR_THRESHOLD, …) over the database's stored ones
                        dedup_settings={k: v for k, v in s.items() if k.startswith("DEDUP_")})
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
