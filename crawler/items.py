@@ -1,4 +1,4 @@
-"""What the spider hands to the item pipeline: one fetched response, kept whole."""
+"""What the spider hands to the item pipeline: one fetched response, kept whole (or why none came)."""
 import scrapy
 
 
@@ -14,3 +14,4 @@ class PageItem(scrapy.Item):
     hints = scrapy.Field()        # the profile's extraction hints (pipelines.extract.SiteHints), if any
     stored_sha1 = scrapy.Field()  # sha1 of the body the corpus already holds for this URL, if any
     stored_status = scrapy.Field()  # and that page's HTTP status
+    error = scrapy.Field()        # no response at all (status 0): why, e.g. "TimeoutError: …"

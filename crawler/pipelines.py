@@ -8,8 +8,10 @@ bounded. The workers are started, and warmed up on a sample page, before the fir
 the first pages don't wait for them. Scrapy waits for items in progress before closing, and the
 run's `crawl_runs` row is finished, and the writer drained, on `spider_closed`.
 
-Shortcuts that keep the corpus unchanged: a 304 answer, a body whose sha1 equals the stored one, or
-an error answer (404, 5xx after retries) for a page stored with status 200, is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule change).
+Shortcuts that keep the corpus unchanged: a 304 answer, a body (and status) equal to the stored
+one, or an error answer (404, 5xx after retries) or no answer at all for a page stored with status
+200, is not processed again (`docsites rebuild` re-runs extraction over stored pages after a rule
+change). A request with no answer (`item["error"]`) is stored as such: a `fetch_error` rejection.
 A listing page of a site profile is not extracted: the profile says it holds no document, so it
 is recorded as `not_a_document`; `page_roles` (crawler/pageroles.py) remembers that for rebuilds.
 A profile's document pages are extracted with its hints (`item["hints"]`, pipelines.extract.SiteHints).
@@ -146,16 +148,18 @@ class CorpusPipeline:
             self.inc("docsites/not_modified")  # the stored page and its outcome stand as they are
             return item
         page = Page(url=item["url"], final_url=item.get("final_url"), status=item["status"],
-                    headers=item.get("headers") or {}, body=item["body"], run_id=self.run_id)
-        if item.get("stored_sha1") and item["stored_sha1"] == page.sha1:
+                    headers=item.get("headers") or {}, body=item["body"], run_id=self.run_id,
+                    error=item.get("error"))
+        if item.get("stored_sha1") and item.get("stored_status") == page.status and item["stored_sha1"] == page.sha1:
             self.inc("docsites/unchanged")
             return item
-        if item.get("stored_status") == 200 and page.status >= 400:
+        if item.get("stored_status") == 200 and (page.status >= 400 or page.error is not None):
             # the site took the page down or failed this time: the copy we hold stays in the corpus
             self.inc("docsites/kept_on_error")
             return item
-        if item.get("site") and item.get("kind") in pageroles.LISTING_ROLES and page.status < 400:
-            result = Extraction()  # the profile's link rules say so: no document in a listing
+        if page.error is not None or (item.get("site") and item.get("kind") in pageroles.LISTING_ROLES
+                                      and page.status < 400):
+            result = Extraction()  # nothing to extract, or the profile's link rules say: a listing
         else:
             result = await self.extract(page, item.get("hints"))
             self.check_family(item, result)

@@ -58,6 +58,8 @@ class Ingestor:
 
     def _outcomes(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
         site = site_of(page.final_url or page.url)
+        if page.error is not None:
+            return [self._reject(page.url, "fetch_error", page.error, site=site)]
         if page.status >= 400 or page.status < 200:
             return [self._reject(page.url, "http_error", f"HTTP {page.status}", site=site)]
         if isinstance(result, DecodeError):

@@ -26,6 +26,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
     fetched_at: str = field(default_factory=utcnow)
     run_id: int | None = None
+    # why there is no response at all (a timeout, a refused connection …): status is then 0
+    error: str | None = None
 
     @property
     def content_type(self) -> str | None:

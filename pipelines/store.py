@@ -1,7 +1,8 @@
 """corpus.db: the one module that owns the schema and every write to it.
 
 Tables (see docs/architecture.md):
-  pages       every fetched response, body zstd-compressed (older rows: zlib), so extraction can be re-run offline
+  pages       every fetched response, body zstd-compressed (older rows: zlib), so extraction can be re-run
+              offline; a request that got no response at all is a row too (status 0, `error` says why)
   documents   one row per distinct document
   duplicates  a page's document that was not stored because another one is (`dup_of`)
   rejected    what was fetched and kept out, with a reason code
@@ -108,6 +109,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 },
                 pk="id",
             )
+        if "error" not in db["pages"].columns_dict:  # corpora from before fetch failures were rows
+            db["pages"].add_column("error", str)
         # the incremental lookup asks for a URL as requested or as redirected to: without this
         # index every request of a crawl would scan the whole pages table
         db["pages"].create_index(["final_url"], if_not_exists=True)
@@ -183,6 +186,7 @@ def save_page(db: sqlite_utils.Database, page: Page, encoding: str | None = None
             "body": compress(page.body),
             "sha1": page.sha1,
             "run_id": page.run_id,
+            "error": page.error,
         },
         pk=("url",),
     )
@@ -197,7 +201,7 @@ def load_page(row: dict) -> Page:
     return Page(
         url=row["url"], body=decompress(row["body"]), kind=row.get("kind") or "html",
         status=row["status"], final_url=row.get("final_url"), headers=headers,
-        fetched_at=row["fetched_at"], run_id=row.get("run_id"),
+        fetched_at=row["fetched_at"], run_id=row.get("run_id"), error=row.get("error"),
     )
 
 

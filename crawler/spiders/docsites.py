@@ -17,7 +17,7 @@ import logging
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
@@ -109,7 +109,8 @@ class DocsitesSpider(scrapy.Spider):
             meta["docsites_site"] = profile.name
             if profile.politeness.get("page_budget"):
                 meta["docsites_page_budget"] = int(profile.politeness["page_budget"])
-        return scrapy.Request(url, callback=self.parse, meta=meta, priority=PRIORITY[kind])
+        return scrapy.Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta,
+                              priority=PRIORITY[kind])
 
     # --- every response ----------------------------------------------------------------------
     def pages_seen(self) -> int:
@@ -125,28 +126,49 @@ class DocsitesSpider(scrapy.Spider):
             self._pages_seen = n
         return n
 
-    def profile_of(self, response):
-        name = response.meta.get("docsites_site")
+    def profile_of(self, request_or_response):
+        name = request_or_response.meta.get("docsites_site")
         return next((p for p in self.profiles if p.name == name), None)
+
+    def page_item(self, request, **fields) -> PageItem:
+        """The item for a request's answer: what the profile says about it, and `fields`."""
+        profile = self.profile_of(request)
+        return PageItem(
+            url=self.canonical(request.meta.get("redirect_urls", [request.url])[0]),
+            site=profile.name if profile else None,
+            kind=request.meta.get("docsites_kind", "page"),
+            family=profile.chrome_family if profile else None,
+            hints=profile.hints if profile else None,
+            stored_sha1=request.meta.get("docsites_stored_sha1"),
+            stored_status=request.meta.get("docsites_stored_status"),
+            **fields,
+        )
+
+    def fetch_failed(self, failure):
+        """A request that got no response after its retries (timeout, refused connection, DNS, a body
+        over DOWNLOAD_MAXSIZE) is accounted for too: a `fetch_error` rejection, asked again next run.
+        Requests left out on purpose (robots.txt, RECRAWL_AFTER, budgets) are not failures."""
+        if failure.check(IgnoreRequest):
+            return
+        n = self.count_page()
+        request = failure.request
+        message = failure.getErrorMessage()
+        reason = f"{failure.type.__name__}: {message}" if message else failure.type.__name__
+        yield self.page_item(request, final_url=request.url, status=0, headers={}, body=b"", error=reason)
+        if self.max_pages and n >= self.max_pages:
+            raise CloseSpider("max_pages")
 
     def parse(self, response):
         n = self.count_page()
         kind = response.meta.get("docsites_kind", "page")
         profile = self.profile_of(response)
-        stored_sha1 = response.meta.get("docsites_stored_sha1")
-        item = PageItem(
-            url=self.canonical(response.meta.get("redirect_urls", [response.request.url])[0]),
+        item = self.page_item(
+            response.request,
             final_url=response.url,
             status=response.status,
             headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
                      for k, v in response.headers.items() if v},
             body=response.body,
-            site=profile.name if profile else None,
-            kind=kind,
-            family=profile.chrome_family if profile else None,
-            hints=profile.hints if profile else None,
-            stored_sha1=stored_sha1,
-            stored_status=response.meta.get("docsites_stored_status"),
         )
         yield item
         if self.max_pages and n >= self.max_pages:
