@@ -10,8 +10,9 @@ real `scrapy crawl docsites -a sites=wnwk` twice with the same settings:
 
 and prints, for each, pages/s (pages fetched / time from the first to the last request the server
 saw, so process start-up is left out), wall time, and peak memory (summed RSS of the crawl process
-and its extraction workers, sampled every 0.1 s), CPU time per page (the whole process tree, and the
-crawl process alone: reactor and item pipeline), then the ratio full/off.
+and its extraction workers, sampled every 0.1 s), CPU time per page (the whole process tree, the
+crawl process alone: reactor and item pipeline, each child, and the loopback server, which runs in
+this process on the same cores), then the ratio full/off.
 
     .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0.1 --concurrency 8
     .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0 --concurrency 16
@@ -75,6 +76,11 @@ def own_cpu(pid: int) -> float:
         return 0.0
 
 
+def own_process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -91,7 +97,7 @@ def run(mode: str, site, args) -> dict:
             "EXTRACT_WORKERS": args.workers, "DOCSITES_PROCESSING": mode == "full",
         }
         cmd = crawl_command(db_path, {"sites": "wnwk"}, settings)
-        started, cpu_before = time.monotonic(), children_cpu()
+        started, cpu_before, own_before = time.monotonic(), children_cpu(), own_process_cpu()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         peak, main_cpu, per_pid = [0], [0.0], {}
 
@@ -115,6 +121,8 @@ def run(mode: str, site, args) -> dict:
                   "wall": wall, "peak_mb": peak[0] / 2 ** 20,
                   "cpu_ms_per_page": 1000 * (children_cpu() - cpu_before) / len(hits),
                   "main_cpu_ms_per_page": 1000 * main_cpu[0] / len(hits),
+                  # this process: the loopback site's server threads (and the 10 Hz sampler)
+                  "server_cpu_ms_per_page": 1000 * (own_process_cpu() - own_before) / len(hits),
                   # the writer is the crawl process's first child (started on spider_opened), the
                   # extraction workers come after it
                   "children_ms_per_page": [round(1000 * per_pid[p] / len(hits), 1)
@@ -152,7 +160,8 @@ def main():
             extra = f", {r['documents']} documents stored, {r['problems']} invariant problems" if mode == "full" else ""
             print(f"{mode:>4}: {r['pages']} pages in {r['seconds']:.1f}s = {r['pages_per_s']:.1f} pages/s "
                   f"(wall {r['wall']:.1f}s), peak memory {r['peak_mb']:.0f} MiB, CPU {r['cpu_ms_per_page']:.1f} ms/page "
-                  f"(crawl process {r['main_cpu_ms_per_page']:.1f}, start-up included; its children in start order: {r['children_ms_per_page']}){extra}", flush=True)
+                  f"(crawl process {r['main_cpu_ms_per_page']:.1f}, start-up included; its children in start order: {r['children_ms_per_page']}; "
+                  f"the loopback server {r['server_cpu_ms_per_page']:.1f}){extra}", flush=True)
     finally:
         site.stop()
     by_mode = {r["mode"]: r for r in results}
