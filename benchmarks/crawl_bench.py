@@ -140,7 +140,7 @@ def main():
     parser.add_argument("--per-listing", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds the server takes per response")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight to the site")
-    parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS (0: one per CPU)")
+    parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS (0: the default, one per CPU but one)")
     parser.add_argument("--body-chars", type=int, default=3000)
     parser.add_argument("--padding-kb", type=int, default=40)
     parser.add_argument("--modes", default="off,full", help="which runs, in order (the ratio needs both)")

@@ -76,7 +76,9 @@ class CorpusPipeline:
         self.min_chars = min_chars
         self.crawler = crawler
         self.processing = processing
-        self.workers = workers or os.cpu_count() or 1
+        # the crawl process and the writer need about one CPU between them at full speed: on 2 cores
+        # one worker gave 10 % more pages/s than two, with 130 MiB less memory (docs/benchmarks.md)
+        self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self.batch_size = batch_size
         self.batch_wait = batch_wait
         self.dedup_settings = dedup_settings or {}

@@ -14,7 +14,7 @@ MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_
 # Dedup thresholds default to pipelines.dedup.DedupConfig (or what `docsites dedup --rebuild` stored
 # in the database); override any field as DEDUP_<FIELD>, e.g. DEDUP_NEAR_THRESHOLD = 0.6.
 DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
-EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU
+EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU but one (the crawl process and writer's)
 WRITER_BATCH_SIZE = 100          # at most this many pages per sqlite transaction in the writer process
 WRITER_BATCH_WAIT = 0.05         # seconds the writer waits for more pages before it commits a batch
 CONCURRENT_ITEMS = 8             # a response yields one page item plus links; Scrapy starts this many
