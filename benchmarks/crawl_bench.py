@@ -93,6 +93,9 @@ def run(mode: str, site, args) -> dict:
         settings = {
             "SITE_BASE_URLS": {"wnwk": site.base}, "LOG_LEVEL": "WARNING", "DEPTH_LIMIT": 0,
             "CONCURRENT_REQUESTS": max(16, args.concurrency),
+            # Scrapy keeps this many connections per host open (HTTP11DownloadHandler); fewer than
+            # the slot's concurrency and every response beyond them costs a new TCP connection
+            "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
             "DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0, "concurrency": args.concurrency}},
             "EXTRACT_WORKERS": args.workers, "DOCSITES_PROCESSING": mode == "full",
         }
