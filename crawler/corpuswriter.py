@@ -102,9 +102,10 @@ def _serve(db_path, keep_languages, min_chars, batch_size, batch_wait, dedup_set
 
 
 def _write(db, ingestor, batch):
+    from pipelines import store
     done = []
     try:
-        with db.atomic():
+        with store.transaction(db):  # the search index is written once for the batch, before COMMIT
             for job_id, name, args in batch:
                 try:
                     with db.atomic():  # a savepoint: a failing job takes only its own writes back

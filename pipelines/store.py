@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import zlib
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
 import sqlite_utils
@@ -124,10 +124,22 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 # Callables taking the Database, run after the core schema exists (idempotent).
 SCHEMA_HOOKS: list = []
 
+# Callables taking the Database and returning a context manager, entered inside every outermost
+# `transaction` around its body: work a later stage defers to the end of a transaction (the
+# search index indexes a batch of documents at once, pipelines/search.py) happens before COMMIT.
+TRANSACTION_HOOKS: list = []
+
 
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    with db.atomic():
+    """A transaction, or a savepoint inside the one already open."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    with db.atomic(), ExitStack() as hooks:
+        for hook in TRANSACTION_HOOKS:
+            hooks.enter_context(hook(db))
         yield db
 
 

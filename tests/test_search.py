@@ -186,3 +186,57 @@ def test_index_can_be_left_out_of_bulk_loads(db_path, monkeypatch):
     monkeypatch.delenv("DOCSITES_SEARCH_INDEX")
     db = store.open_db(db_path)            # created and filled when wanted again
     assert found(db, "科技") == ["a"]
+
+
+def _record(db, key, title, text):
+    return store.record_document(
+        db, Document(url=f"http://wk.example/{key}", site="wk.example", title=title, text=text, lang="zh"),
+        content_hash=key)
+
+
+def test_a_transaction_indexes_its_documents_together_before_commit(db):
+    """Inside store.transaction the triggers only mark rows; the batch is indexed at its end."""
+    with store.transaction(db):
+        for n in range(5):
+            _record(db, f"batch{n}", f"批量{n}", f"第{n}份年度统计公报全文")
+        pending = db.execute(f"SELECT count(*) FROM {search.PENDING_TABLE}").fetchone()[0]
+        assert pending == 5
+    assert db.execute(f"SELECT count(*) FROM {search.PENDING_TABLE}").fetchone()[0] == 0
+    assert len(search.search(db, "统计公报", limit=100)) == 5
+    assert search.check(db) == []
+
+
+def test_pending_rows_updated_or_deleted_in_the_same_transaction(db):
+    """A row changed or deleted before its batch was indexed: only what is there at COMMIT counts."""
+    with store.transaction(db):
+        _record(db, "e", "新文档", "初稿内容关于水利建设")
+        _record(db, "e", "新文档", "定稿内容关于交通运输")       # updated in place while pending
+        _record(db, "f", "临时", "马上删除的档案管理")
+        db.execute("DELETE FROM documents WHERE url = 'http://wk.example/f'")
+        db.execute("DELETE FROM documents WHERE url = 'http://wk.example/c'")   # indexed before
+    assert [d["title"] for d in search.search(db, "交通运输")] == ["新文档"]
+    assert search.search(db, "水利建设") == [] and search.search(db, "档案管理") == []
+    assert found(db, "人民政府") == []
+    assert search.check(db) == []
+
+
+def test_a_rolled_back_transaction_leaves_no_marks(db):
+    with pytest.raises(RuntimeError):
+        with store.transaction(db):
+            _record(db, "g", "回滚", "不会留下的营商环境报告")
+            raise RuntimeError("the batch failed")
+    assert db.execute(f"SELECT count(*) FROM {search.PENDING_TABLE}").fetchone()[0] == 0
+    assert search.search(db, "营商环境") == [] and search.check(db) == []
+
+
+def test_marks_left_by_a_bare_transaction_are_indexed_when_the_corpus_is_opened(db_path):
+    """Pending marks committed outside store.transaction (never by docsites itself) are not lost."""
+    db = store.open_db(db_path)
+    add(db, "a", *TEXTS["a"])
+    db.execute(f"INSERT INTO {search.PENDING_TABLE}(doc_rowid) SELECT rowid FROM documents")
+    db.execute(f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}) VALUES ('delete-all')")
+    db.conn.commit()
+    assert "1 documents are not in the search index" in search.check(db)
+    db.close()
+    db = store.open_db(db_path)
+    assert found(db, "科技") == ["a"] and search.check(db) == []
