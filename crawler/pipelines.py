@@ -1,7 +1,7 @@
 """Scrapy item pipeline: every fetched page goes through `pipelines.ingest` into corpus.db,
 without blocking the reactor.
 
-Extraction (CPU) runs in a pool of worker processes; dedup and storage in one writer process that
+Extraction (CPU) runs in worker processes (crawler/extractpool.py); dedup and storage in one writer process that
 owns the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
 back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait: memory stays
 bounded. The workers are started, and warmed up on a sample page, before the first request, so
@@ -20,20 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
-import signal
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from scrapy import signals
 
 from crawler import pageroles
 from crawler.corpuswriter import CorpusWriter, WriterError
+from crawler.extractpool import ExtractionPool, WorkerDied
 from pipelines.extract import Extraction
-from pipelines.ingest import run_extraction
 from pipelines.model import Page
 
 logger = logging.getLogger(__name__)
@@ -48,25 +42,6 @@ WARM_UP_PAGE = Page(
           + "</p></div></body></html>").encode("utf-8"))
 
 
-def _warm_worker(parent_pid: int) -> None:
-    # Ctrl-C reaches the whole process group: the crawl process shuts down gracefully and still
-    # needs its workers to finish the pages in flight.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    run_extraction(WARM_UP_PAGE)
-
-
-def _worker_pid() -> int:
-    return os.getpid()
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """A worker of a crawl process killed with -9 would wait for work forever: leave with it."""
-    while os.getppid() == parent_pid:
-        time.sleep(1.0)
-    os._exit(0)
-
-
 class CorpusPipeline:
     def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None, processing: bool = True,
                  workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None,
@@ -77,13 +52,13 @@ class CorpusPipeline:
         self.crawler = crawler
         self.processing = processing
         # the crawl process and the writer need about one CPU between them at full speed: on 2 cores
-        # one worker gave 10 % more pages/s than two, with 130 MiB less memory (docs/benchmarks.md)
+        # one worker gave as many pages/s as two, with 130 MiB less memory (docs/benchmarks.md)
         self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self.batch_size = batch_size
         self.batch_wait = batch_wait
         self.dedup_settings = dedup_settings or {}
         self.writer: CorpusWriter | None = None
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: ExtractionPool | None = None
         self.run_id = None
         self.warned: set = set()
         self.closing = False
@@ -109,24 +84,10 @@ class CorpusPipeline:
         self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size,
                                    self.dedup_settings, self.batch_wait)
         self.writer.open()
-        self.pool = self.new_pool()
-        self.warm_pool()
+        self.pool = ExtractionPool(self.workers, warm_up=WARM_UP_PAGE)
+        self.pool.wait_ready()
         arguments = dict(getattr(spider, "_crawl_args", {}))
         self.run_id = self.writer.submit("start_run", spider.name, arguments).result()
-
-    def new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: forking a process that runs a reactor and threads is unsafe
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_warm_worker, initargs=(os.getpid(),))
-
-    def warm_pool(self, timeout: float = 120) -> None:
-        """Start every worker now (the pool starts them one per submitted task, as work arrives) and
-        wait until each has run its warm-up, so the first pages of the crawl don't pay for it."""
-        seen: set[int] = set()
-        deadline = time.monotonic() + timeout
-        while len(seen) < self.workers and time.monotonic() < deadline:
-            pings = [self.pool.submit(_worker_pid) for _ in range(self.workers)]
-            seen.update(p.result(timeout=max(1.0, deadline - time.monotonic())) for p in pings)
 
     def spider_closed(self, spider=None, reason="finished"):
         if self.writer is None:
@@ -135,7 +96,7 @@ class CorpusPipeline:
         stats["finish_reason"] = reason
         self.writer.submit("finish_run", self.run_id, reason, stats)
         self.writer.close()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.close()
         self.writer = None
 
     # --- every page --------------------------------------------------------------------------
@@ -194,11 +155,9 @@ class CorpusPipeline:
     async def extract(self, page: Page, hints=None):
         for attempt in (1, 2):
             try:
-                return await asyncio.wrap_future(self.pool.submit(run_extraction, page, hints))
-            except BrokenProcessPool as e:
-                # a worker died (out of memory, a crash in a C extension): start a new pool, try once more
+                return await self.pool.run(page, hints)
+            except WorkerDied as e:
+                # a worker died (out of memory, a crash in a C extension): the pool replaced it; once more
                 logger.error("extraction worker died on %s (attempt %d)", page.url, attempt)
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self.new_pool()
                 error = e
         return RuntimeError(f"extraction worker died: {error}")

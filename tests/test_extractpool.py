@@ -1,0 +1,85 @@
+"""crawler/extractpool.py: real worker processes, answered on an asyncio event loop."""
+import asyncio
+import random
+
+import pytest
+
+from crawler.extractpool import ExtractionPool, WorkerDied
+from crawler.pipelines import WARM_UP_PAGE
+from pipelines.extract import Extraction
+from pipelines.ingest import run_extraction
+from pipelines.model import Page
+from tests.sitefarm import document_page, make_text, make_title
+
+
+def pages(n):
+    rng = random.Random(3)
+    out = []
+    for i in range(n):
+        html = document_page("kv-header", i, make_title(rng, i), make_text(rng, i), "汇文网", "/", [])
+        out.append(Page(url=f"http://127.0.0.1/doc/{i}.html", headers={"content-type": "text/html; charset=utf-8"},
+                        body=html.encode("utf-8")))
+    return out
+
+
+@pytest.fixture
+def pool():
+    pool = ExtractionPool(2, warm_up=WARM_UP_PAGE)
+    pool.wait_ready()
+    yield pool
+    pool.close()
+
+
+def test_workers_extract_what_extraction_in_process_does(pool):
+    batch = pages(12)
+
+    async def crawl():
+        return await asyncio.gather(*(pool.run(p) for p in batch))
+    results = asyncio.run(crawl())
+    assert all(isinstance(r, Extraction) for r in results)
+    assert [[d.text for d in r.documents] for r in results] == \
+        [[d.text for d in run_extraction(p).documents] for p in batch]
+    assert len(pool.idle) == 2 and not pool.waiting
+
+
+def test_a_worker_killed_on_a_page_fails_it_and_is_replaced(pool):
+    batch = pages(6)
+    # a page that takes a worker long enough to read and extract that the kill lands first
+    slow = Page(url="http://127.0.0.1/doc/big.html", headers={"content-type": "text/html; charset=utf-8"},
+                body=batch[0].body * 60)
+    victim = next(w for w in pool.idle)
+
+    async def crawl():
+        first = asyncio.ensure_future(pool.run(slow))
+        await asyncio.sleep(0)          # dispatched to the first idle worker
+        assert victim.future is not None
+        victim.process.kill()
+        with pytest.raises(WorkerDied):
+            await first
+        return await asyncio.gather(*(pool.run(p) for p in batch[1:]))
+    results = asyncio.run(crawl())
+    assert all(isinstance(r, Extraction) and r.documents for r in results)
+    assert victim.process.pid not in pool.pids and len(pool.pids) == 2
+
+
+def test_a_worker_that_died_idle_is_replaced_when_given_a_page(pool):
+    victim = pool.idle[0]
+    victim.process.kill()
+    victim.process.join()
+
+    async def crawl():
+        with pytest.raises(WorkerDied):
+            await pool.run(pages(1)[0])   # sent to the dead worker
+        return await pool.run(pages(2)[1])
+    assert isinstance(asyncio.run(crawl()), Extraction)
+    assert victim.process.pid not in pool.pids
+
+
+def test_close_stops_the_workers():
+    pool = ExtractionPool(1, warm_up=None)
+    pool.wait_ready()
+    processes = [w.process for w in pool.workers]
+    pool.close()
+    assert not any(p.is_alive() for p in processes)
+    with pytest.raises(WorkerDied):
+        asyncio.run(pool.run(pages(1)[0]))
