@@ -2,8 +2,10 @@
 
 Serves a loopback site shaped like wnwk.com (profile `wnwk`, kv-header chrome): `--docs` document
 pages of ~38 KB (a 3,000-character body in real-size chrome: menus, scripts) behind paginated
-listings, each response delayed by `--latency` seconds as a real server's would be. Then runs the
-real `scrapy crawl docsites -a sites=wnwk` twice with the same settings:
+listings, each response delayed by `--latency` seconds as a real server's would be (and by nothing
+else: the server answers with TCP_NODELAY; without it every response waited ~40 ms for the
+client's delayed ACK, see docs/benchmarks.md). Then runs the real `scrapy crawl docsites -a sites=wnwk`
+twice with the same settings:
 
   off   DOCSITES_PROCESSING=False: fetch and follow links, store nothing
   full  extraction in worker processes, dedup and storage in the writer process (the default)
@@ -14,8 +16,8 @@ and its extraction workers, sampled every 0.1 s), CPU time per page (the whole p
 crawl process alone: reactor and item pipeline, each child, and the loopback server, which runs in
 this process on the same cores), then the ratio full/off.
 
-    .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0.1 --concurrency 8
-    .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0 --concurrency 16
+    .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0.05 --concurrency 16
+    .venv/bin/python benchmarks/crawl_bench.py --docs 2000 --latency 0 --concurrency 16   # the CPU ceiling
 """
 from __future__ import annotations
 
