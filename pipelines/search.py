@@ -126,7 +126,7 @@ def ensure_search_schema(db) -> None:
     # the contentless index would keep the old row's tokens. Per connection, and needed wherever
     # the triggers exist, including when this run creates no index.
     db.execute("PRAGMA recursive_triggers = ON")
-    state = register_windows(db.conn)
+    register_windows(db.conn)
     if os.environ.get("DOCSITES_SEARCH_INDEX", "1").strip().lower() in ("0", "off", "no", "false"):
         return
     names = (FTS_TABLE, PENDING_TABLE) + TRIGGERS
@@ -147,7 +147,6 @@ def ensure_search_schema(db) -> None:
             if FTS_TABLE not in have or not all(t in have for t in TRIGGERS):
                 _fill(db)
             flush(db)
-    db._docsites_search = state  # store.transaction defers indexing on this connection
 
 
 def _fill(db) -> None:
@@ -182,8 +181,8 @@ def flush(db) -> int:
 def deferred_indexing(db):
     """store.TRANSACTION_HOOKS entry: inside one outermost transaction, documents written are
     indexed together just before COMMIT. On an exception the transaction rolls back, marks too."""
-    state = getattr(db, "_docsites_search", None)
-    if state is None:  # no index on this connection (DOCSITES_SEARCH_INDEX=0, or not open_db's)
+    state = _STATES.get(id(db.conn))
+    if state is None:  # the triggers' functions are not on this connection: it cannot defer
         yield
         return
     state.deferred = True
@@ -312,13 +311,19 @@ class IndexState:
     deferred = False
 
 
-def register_windows(conn) -> IndexState:
+# id(connection) -> its IndexState (sqlite3 connections take neither attributes nor weak
+# references). Registering again keeps the state, so a later register_functions on a writing
+# connection does not silently end its deferral; a new connection under a dead one's id takes
+# over its entry, which outside a transaction always says "not deferred".
+_STATES: dict[int, IndexState] = {}
+
+
+def register_windows(conn) -> None:
     """The functions the index triggers call: a connection without them cannot write `documents`
     ("no such function: docsites_windows"), so the index never silently falls behind."""
-    state = IndexState()
+    state = _STATES.setdefault(id(conn), IndexState())
     conn.create_function(WINDOWS_FUNCTION, 1, windows, deterministic=True)
     conn.create_function(DEFERRED_FUNCTION, 0, lambda: state.deferred)
-    return state
 
 
 def register_functions(conn) -> None:

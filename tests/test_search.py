@@ -240,3 +240,12 @@ def test_marks_left_by_a_bare_transaction_are_indexed_when_the_corpus_is_opened(
     db.close()
     db = store.open_db(db_path)
     assert found(db, "科技") == ["a"] and search.check(db) == []
+
+
+def test_registering_the_functions_again_keeps_the_deferral(db):
+    """The web view's register_functions on a connection that writes must not end its batching."""
+    search.search(db, "科技")           # registers the query functions on the same connection
+    with store.transaction(db):
+        _record(db, "h", "再次", "注册以后仍然批量写入索引")
+        assert db.execute(f"SELECT count(*) FROM {search.PENDING_TABLE}").fetchone()[0] == 1
+    assert [d["title"] for d in search.search(db, "批量写入")] == ["再次"]
