@@ -56,8 +56,8 @@ def is_meta_line(line: str, rules: Rules) -> bool:
 
 
 def is_chrome_line(line: str, rules: Rules, family: Family | None = None) -> bool:
-    phrases = rules.drop_line_phrases + (family.drop_line_phrases if family else [])
-    if any(p in line for p in phrases):
+    if any(map(line.__contains__, rules.drop_line_phrases)) or (
+            family and any(map(line.__contains__, family.drop_line_phrases))):
         return True
     if any(p.search(line) for p in rules.drop_line_patterns):
         return True
