@@ -1,11 +1,11 @@
 """Scrapy item pipeline: every fetched page goes through `pipelines.ingest` into corpus.db,
 without blocking the reactor.
 
-Extraction (CPU) runs in worker processes (crawler/extractpool.py); dedup and storage in one writer process that
-owns the sqlite connection (crawler/corpuswriter.py). `process_item` awaits both, so Scrapy's own
-back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages wait: memory stays
-bounded. The workers are started, and warmed up on a sample page, before the first request, so
-the first pages don't wait for them. Scrapy waits for items in progress before closing, and the
+Extraction (CPU) runs in worker processes (crawler/extractpool.py); dedup and storage in one
+writer process that owns the sqlite connection (crawler/corpuswriter.py). `process_item` awaits
+both, so Scrapy's own back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) stops downloading while pages
+wait: memory stays bounded. The workers are started, and warmed up on a sample page, before the
+first request, so the first pages don't wait for them. Scrapy waits for items in progress before closing, and the
 run's `crawl_runs` row is finished, and the writer drained, on `spider_closed`.
 
 Shortcuts that keep the corpus unchanged: a 304 answer, a body (and status) equal to the stored
