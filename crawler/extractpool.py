@@ -150,10 +150,20 @@ class ExtractionPool:
         logger.error("extraction worker %s died (exit code %s): %r", worker.process.pid, worker.process.exitcode, error)
         if worker.future is not None and not worker.future.done():
             worker.future.set_exception(WorkerDied(f"extraction worker died: {error!r}"))
-        if not self.closed:
+        # A worker that died before it was ready is not replaced: its replacement would die the
+        # same way (a broken install), one spawn after another, while pages wait for ever.
+        if not self.closed and worker.ready:
             replacement = _Worker(self.ctx, self.warm_up)
             self.workers.append(replacement)
             self._listen(replacement)
+        if not self.workers:
+            self._fail_waiting(WorkerDied(f"no extraction worker left: {error!r}"))
+
+    def _fail_waiting(self, error: Exception) -> None:
+        for _, _, future in self.waiting:
+            if not future.done():
+                future.set_exception(error)
+        self.waiting.clear()
 
     def _forget(self, worker: _Worker) -> None:
         if worker.loop is not None:
@@ -186,7 +196,4 @@ class ExtractionPool:
             if worker.future is not None and not worker.future.done():
                 worker.future.set_exception(WorkerDied("the extraction pool closed"))
             self._forget(worker)
-        for _, _, future in self.waiting:
-            if not future.done():
-                future.set_exception(WorkerDied("the extraction pool closed"))
-        self.waiting.clear()
+        self._fail_waiting(WorkerDied("the extraction pool closed"))

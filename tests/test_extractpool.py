@@ -1,5 +1,6 @@
 """crawler/extractpool.py: real worker processes, answered on an asyncio event loop."""
 import asyncio
+import os
 import random
 
 import pytest
@@ -47,7 +48,7 @@ def test_a_worker_killed_on_a_page_fails_it_and_is_replaced(pool):
     # a page that takes a worker long enough to read and extract that the kill lands first
     slow = Page(url="http://127.0.0.1/doc/big.html", headers={"content-type": "text/html; charset=utf-8"},
                 body=batch[0].body * 60)
-    victim = next(w for w in pool.idle)
+    victim = pool.idle[0]
 
     async def crawl():
         first = asyncio.ensure_future(pool.run(slow))
@@ -83,3 +84,28 @@ def test_close_stops_the_workers():
     assert not any(p.is_alive() for p in processes)
     with pytest.raises(WorkerDied):
         asyncio.run(pool.run(pages(1)[0]))
+
+
+class _DiesWhenUnpickled:
+    """Handed to a new worker as its warm-up page, it ends the worker before it is ready."""
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+def test_a_replacement_that_cannot_start_fails_the_waiting_pages_instead_of_respawning():
+    pool = ExtractionPool(1, warm_up=None)
+    pool.wait_ready()
+    pool.warm_up = _DiesWhenUnpickled()    # every worker started from now on is broken
+    pool.idle[0].process.kill()
+    pool.idle[0].process.join()
+
+    async def crawl():
+        with pytest.raises(WorkerDied):
+            await pool.run(pages(1)[0])    # the dead worker; a broken replacement is started
+        with pytest.raises(WorkerDied, match="no extraction worker left"):
+            await asyncio.wait_for(pool.run(pages(2)[1]), timeout=30)
+    try:
+        asyncio.run(crawl())
+        assert pool.workers == []
+    finally:
+        pool.close()
