@@ -80,6 +80,7 @@ class ExtractionPool:
         self.idle: collections.deque[_Worker] = collections.deque()
         self.waiting: collections.deque = collections.deque()  # (page, hints, future)
         self.closed = False
+        self.last_error: object = None  # why the last worker died
 
     def wait_ready(self, timeout: float = 120) -> None:
         """Block until every worker has warmed up (before the crawl's first request)."""
@@ -102,6 +103,8 @@ class ExtractionPool:
         """run_extraction(page, hints) in a worker: an Extraction, or the exception it failed with."""
         if self.closed:
             raise WorkerDied("the extraction pool is closed")
+        if not self.workers:  # the last one died before it was ready: nothing would ever answer
+            raise WorkerDied(f"no extraction worker left: {self.last_error!r}")
         future = asyncio.get_running_loop().create_future()
         self.waiting.append((page, hints, future))
         self._dispatch()
@@ -146,6 +149,7 @@ class ExtractionPool:
 
     def _died(self, worker: _Worker, error) -> None:
         self._forget(worker)
+        self.last_error = error
         worker.process.join(timeout=1)
         logger.error("extraction worker %s died (exit code %s): %r", worker.process.pid, worker.process.exitcode, error)
         if worker.future is not None and not worker.future.done():

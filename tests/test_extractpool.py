@@ -109,3 +109,24 @@ def test_a_replacement_that_cannot_start_fails_the_waiting_pages_instead_of_resp
         assert pool.workers == []
     finally:
         pool.close()
+
+
+def test_a_page_sent_after_the_last_worker_died_fails_at_once_instead_of_waiting_for_ever():
+    pool = ExtractionPool(1, warm_up=None)
+    pool.wait_ready()
+    pool.warm_up = _DiesWhenUnpickled()
+    pool.idle[0].process.kill()
+    pool.idle[0].process.join()
+
+    async def crawl():
+        with pytest.raises(WorkerDied):
+            await pool.run(pages(1)[0])    # the dead worker; its broken replacement dies starting
+        while pool.workers:                # until the replacement has died
+            await asyncio.sleep(0.05)
+        # what CorpusPipeline.extract does next: try the page again
+        with pytest.raises(WorkerDied, match="no extraction worker left"):
+            await asyncio.wait_for(pool.run(pages(2)[1]), timeout=30)
+    try:
+        asyncio.run(asyncio.wait_for(crawl(), timeout=60))
+    finally:
+        pool.close()
