@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Extraction quality: the project's fixtures (tests/fixtures/extract) and, when present, the shared
-devsets (../shared/devset/seeds, ../shared/devset/real-zh). Prints the same figures as the shared
+devsets (../shared/devset/seeds, real-docsites, real-zh). Prints the same figures as the shared
 scorer: mean/median F1 of character bigrams, chrome phrases left, documents missing/spurious, per kind.
 
 usage: .venv/bin/python benchmarks/eval_extract.py [--show N] [--jobs N]
@@ -105,6 +105,17 @@ def seeds():
     return [(os.path.join(SHARED, "seeds", p), p, "text", g, "seed") for p, g in sorted(gold.items())]
 
 
+def real_docsites():
+    """Real doc-site and 范文 page texts (inline pinyin, watermarks, intros, notice blocks)."""
+    base = os.path.join(SHARED, "real-docsites")
+    gold = {}
+    with open(os.path.join(base, "gold.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            gold.setdefault(d["page"], []).append(d["body"])
+    return [(os.path.join(base, "txt", p), p, "text", g, "real-docsite") for p, g in sorted(gold.items())]
+
+
 def real_zh():
     items = []
     with open(os.path.join(SHARED, "real-zh", "gold.jsonl"), encoding="utf-8") as f:
@@ -123,6 +134,8 @@ def main():
     evaluate("project fixtures (tests/fixtures/extract)", fixtures(), a.jobs, a.show)
     if os.path.isdir(SHARED):
         evaluate("../shared/devset/seeds", seeds(), a.jobs, a.show)
+        if os.path.isdir(os.path.join(SHARED, "real-docsites")):
+            evaluate("../shared/devset/real-docsites", real_docsites(), a.jobs, a.show)
         items = real_zh()
         preds = evaluate("../shared/devset/real-zh", items, a.jobs, a.show)
         halves("../shared/devset/real-zh", items, preds)

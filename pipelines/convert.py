@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import opencc
 
@@ -32,3 +33,20 @@ def simplify(text: str) -> tuple[str, bool]:
         return simplified, False
     changed = sum(1 for a, b in zip(text, simplified) if a != b)
     return simplified, changed / han >= TRADITIONAL_SHARE
+
+
+KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def simplify_page(page_lines: list[str], lines: list[str], title: str | None):
+    """A Chinese page's lines and title in simplified script, so the cleaning rules (kept in
+    simplified words) match a traditional page too: (page lines, body lines, title, traditional).
+    A page with kana is left as it is: t2s would rewrite Japanese kanji."""
+    body = "\n".join(lines)
+    if KANA.search(body) and len(KANA.findall(body[:20000])) > 0.02 * min(len(body), 20000):
+        return page_lines, lines, title, False
+    simple_body, traditional = simplify(body)
+    if not traditional and simple_body == body:
+        return page_lines, lines, title, False
+    simple_page = simple_body.split("\n") if page_lines is lines else to_simplified("\n".join(page_lines)).split("\n")
+    return simple_page, simple_body.split("\n"), to_simplified(title) if title else title, traditional

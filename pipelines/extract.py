@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from . import clean, convert, html, langid, metadata, quality, thread
+from . import clean, convert, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
 from .model import Document, Page
 from .rules import Family, Rules, detect_family, load, matches_a_line
@@ -202,6 +202,7 @@ def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -
     `hints`: what the page's site profile knows about its layout (`SiteHints`).
     """
     text, encoding = decode(page.body, page.content_type)
+    text = pinyin.strip(text)  # before anything reads the words: 導(dǎo)語 hides 導語 from every rule
     url = page.final_url or page.url
     site = site_of(url)
     rules = load()
@@ -212,6 +213,10 @@ def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -
     if found is None:
         return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
     page_lines, lines, title, facts, extractor, family_id = found
+    # the rules are written in simplified words: a traditional page is read in simplified script
+    page_lines, lines, title, traditional = convert.simplify_page(page_lines, lines, title)
+    if traditional and family_id is None:
+        family_id = _family_id(page_lines, url, rules, hints)
     family = rules.family(family_id)
     if hints is not None:  # the site's own marks of where its documents start and end come first
         lines = hints.cut(lines)
@@ -240,7 +245,8 @@ def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -
             part_title, part_meta, part_published = clean.title_from_start(part, rules), {}, None
         truncated = last and (walled or bool(family and family.preview and not clean.ends_sentence(part)))
         doc = Document(url=page.url, part=len(docs), site=site, title=part_title, text=part,
-                       published=part_published, meta=part_meta, truncated=truncated)
+                       published=part_published, meta=part_meta, truncated=truncated,
+                       traditional=traditional)
         docs.append(finish(doc, rules))
     return Extraction(docs, encoding, family_id, extractor)
 
@@ -259,7 +265,8 @@ def finish(doc: Document, rules: Rules | None = None) -> Document:
     rules = rules or load()
     doc.lang = langid.identify(doc.text)
     if doc.lang == "zh":  # t2s would also rewrite Japanese kanji
-        doc.text, doc.traditional = convert.simplify(doc.text)
+        doc.text, converted = convert.simplify(doc.text)
+        doc.traditional = doc.traditional or converted
         if doc.title:
             doc.title = convert.to_simplified(doc.title)
     doc.quality = quality.signals(doc.text, rules)

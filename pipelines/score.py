@@ -13,7 +13,11 @@ CHROME = [
     "此文档下载收益", "你可能关注的文档", "分享赚钱", "由会员分享", "来源于网友上传", "不代表本站观点",
     "本站为你精心整理", "上一篇", "下一篇", "海量公文素材", "备案号", "相关资源", "最新文档", "下载提示",
     "版权说明", "点击查看更多", "页未读", "以下内容供阅读", "Copyright", "版权所有", "举报 版权",
+    "金币", "下载积分", "友情提示", "支付方式", "此处隐藏", "仅供预览", "合集下载", "资源描述", "文档简介",
+    "上传文档赚钱", "下载声明", "精选优质文档", "点击这里给我发消息", "小编",
 ]
+# pinyin a site printed after a character, 導(dǎo)語 (only toned syllables: plain Latin in brackets is text)
+PINYIN = re.compile(r"[\u4e00-\u9fff][(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
 WS = re.compile(r"\s+")
 
 
@@ -34,7 +38,11 @@ def f1(pred: str | None, gold: str | None) -> float:
 
 
 def chrome_left(pred: str, gold: str) -> list[str]:
-    return [c for c in CHROME if c in pred and c not in gold]
+    """Chrome phrases in `pred` that `gold` does not hold; inline pinyin counts as one."""
+    left = [c for c in CHROME if c in pred and c not in gold]
+    if PINYIN.search(pred) and not PINYIN.search(gold):
+        left.append("pinyin")
+    return left
 
 
 def pair(preds: list[str], golds: list[str]) -> tuple[list[tuple[float, str, str]], int, int]:

@@ -1,0 +1,52 @@
+"""Inline pinyin that a site printed after characters: `導(dǎo)語`, `網(wǎng)友`, `已閱讀5頁(yè)`.
+
+Contract: `strip(text) -> text` removes a toned syllable in ASCII or full-width parentheses right
+after a Han character, when the page is annotated the way these sites do it and not the way a
+document that teaches or discusses pinyin does. Runs on the decoded page (HTML source or text)
+before anything else reads it, so the chrome rules, the read wall and the title see plain words.
+
+Told apart by two signals, not by any page's wording:
+- count: a site annotates a character wherever it occurs, dozens of times on a page; a document
+  quoting a reading (`妈(mā)`) does it a few times;
+- script: the converters that add it annotate the characters they turned traditional (導, 網, 頁),
+  so most annotated characters change under OpenCC t2s; a simplified-script lesson annotates
+  characters that t2s leaves alone. A traditional-script pinyin lesson would be stripped: such
+  pages (Taiwan teaches zhuyin) are rare, sites that print converter pinyin are common.
+Plain Latin in parentheses (`(object)`, `(G2B)`) has no tone mark and is never touched.
+"""
+from __future__ import annotations
+
+import re
+
+from . import convert
+
+TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# one syllable: letters with at least one tone mark, at most 6 letters (zhuang)
+ANNOTATION = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]([a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}})[)）]")
+HAS_TONE = re.compile(f"[{TONED}]")
+MIN_ANNOTATIONS = 3  # fewer is a document quoting a reading
+MIN_CONVERTED_SHARE = 0.5  # of annotated characters, the share t2s changes
+
+
+def annotations(text: str) -> list[re.Match]:
+    if not HAS_TONE.search(text):  # most pages: no tone mark at all, one C-level scan
+        return []
+    return list(ANNOTATION.finditer(text))
+
+
+def is_site_pinyin(text: str, found: list[re.Match] | None = None) -> bool:
+    """Whether the annotations in `text` were added by a site's converter (see the module doc)."""
+    found = annotations(text) if found is None else found
+    if len(found) < MIN_ANNOTATIONS:
+        return False
+    chars = "".join(text[m.start() - 1] for m in found)
+    converted = sum(a != b for a, b in zip(chars, convert.to_simplified(chars)))
+    return converted / len(chars) >= MIN_CONVERTED_SHARE
+
+
+def strip(text: str) -> str:
+    """`text` without site-added pinyin (unchanged when there is none, or it is a document's own)."""
+    found = annotations(text)
+    if not found or not is_site_pinyin(text, found):
+        return text
+    return ANNOTATION.sub("", text)
