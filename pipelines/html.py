@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import islice
 
 import lxml.etree
 import lxml.html
@@ -124,8 +125,54 @@ def _flatten_walk(node, skip=None) -> str:
     return "\n".join(x for x in lines if x)
 
 
+def _is_hidden(el) -> bool:
+    return el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", "").lower()
+
+
+def _says_chrome(el) -> bool:
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return el.tag in CHROME_TAGS or (el.tag not in ("body", "html") and bool(CHROME_ATTR.search(attrs) or PLAYER_ATTR.search(attrs)))
+
+
+FOLD_MIN_CHARS = 30  # a hidden continuation holds at least this much text
+FOLD_PUNCT = 0.02  # ... and reads as prose: this many sentence marks per character
+FOLD_COPY = 0.5  # a hidden block whose bigrams are this much in the text before it is a copy, not the rest
+FOLD_SIBLINGS = 20  # how many siblings before a hidden block are read (bounded work on long hidden lists)
+
+
+def _prose_chars(text: str) -> int:
+    """Characters of `text` when it reads as prose (enough punctuation), else 0."""
+    chars = _text_len(text)
+    return chars if chars >= FOLD_MIN_CHARS and len(PUNCT.findall(text)) >= FOLD_PUNCT * chars else 0
+
+
+def _continues_body(el) -> bool:
+    """Whether a hidden element is the folded rest of the text before it (a mobile page shows the
+    first part, an ad and 展开全文, and keeps the rest in a display:none block), not hidden chrome.
+
+    It is when it holds prose, neither it nor an ancestor says it is chrome (modals, menus,
+    share boxes, login forms), and a visible sibling before it — or before its parent — holds
+    prose too, which the hidden text does not merely repeat."""
+    if any(_says_chrome(a) for a in (el, *el.iterancestors())):
+        return False
+    text = el.text_content()
+    if not _prose_chars(text):
+        return False
+    for node in (el, el.getparent()):
+        if node is None or node.getparent() is None or node.getparent().tag in ("body", "html"):
+            break  # a hidden block beside the page's main parts is not part of a text
+        before = [s.text_content() for s in islice(node.itersiblings(preceding=True), FOLD_SIBLINGS)
+                  if isinstance(s.tag, str) and not _is_hidden(s) and s.tag not in DROP]
+        shown = "\n".join(reversed(before))
+        if _prose_chars(shown):
+            grams = _bigrams(text)
+            return sum((grams & _bigrams(shown)).values()) < FOLD_COPY * max(sum(grams.values()), 1)
+    return False
+
+
 def _strip_chrome(root) -> None:
-    """Remove scripts and the like, and elements that say they are chrome."""
+    """Remove scripts and the like and hidden elements (except the folded rest of the body:
+    `_continues_body`), and mark elements that say they are chrome."""
     for el in list(root.iter()):
         if not isinstance(el.tag, str):  # comments, processing instructions
             if el.getparent() is not None:
@@ -133,14 +180,23 @@ def _strip_chrome(root) -> None:
             continue
         if el.tag in DROP and el.getparent() is not None:
             el.drop_tree()
+    # decided on the whole tree first: whether a hidden block continues the body depends on its
+    # visible siblings, not on what was dropped before it
+    verdicts = [(el, _continues_body(el)) for el in root.iter()
+                if isinstance(el.tag, str) and el.getparent() is not None and _is_hidden(el)]
+    dropped: set = set()
+    for el, rest in verdicts:
+        if any(a in dropped for a in el.iterancestors()):
+            continue  # inside a hidden block already dropped
+        if rest:  # its paragraphs join the visible ones, as after a click on 展开全文
+            el.drop_tag()
+        else:
+            el.drop_tree()
+            dropped.add(el)
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
-        style = (el.get("style") or "").replace(" ", "").lower()
-        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if "display:none" in style or el.get("hidden") is not None:
-            el.drop_tree()
-        elif el.tag in CHROME_TAGS or (el.tag not in ("body", "html") and (CHROME_ATTR.search(attrs) or PLAYER_ATTR.search(attrs))):
+        if _says_chrome(el):
             el.set("data-chrome", "1")
 
 

@@ -178,3 +178,20 @@ def test_title_skips_a_logo_h1():
             + "记者从市交通运输局获悉，城区将新增三条公交线路，方便市民出行。" * 3 + "</p></div></body></html>")
     doc = extract_page(Page(url="http://news.example/b/2.html", body=body.encode())).documents[0]
     assert doc.title == "城区新增三条公交线路"
+
+
+def test_folded_rest_of_a_mobile_page_is_joined_but_hidden_chrome_is_not():
+    page, gold = load(os.path.join(EXTRACT, "article-folded.html"))
+    text = extract_page(page).documents[0].text
+    assert text.endswith("居民分类投放准确率明显提升。")  # the display:none rest after 展开全文
+    for chrome in ("登录后可以收藏", "分享到微信朋友圈", "下载样例APP", "展开全文"):  # hidden modal, hidden menu, the ad
+        assert chrome not in text
+
+
+def test_hidden_copy_and_hidden_block_beside_the_layout_are_not_joined():
+    para = "<p>市气象台今天发布暴雨蓝色预警，提醒市民注意出行安全，尽量减少外出。</p>"
+    copy = f"<div class='full' style='display:none'>{para}</div>"  # the same text again, for another view
+    template = "<div style='display:none'><p>您的评论将在审核后显示，请文明发言，遵守相关法律法规。</p></div>"
+    page = f"<html><body><div class='main'><h1>暴雨预警</h1><div class='txt'>{para * 2}{copy}</div></div>{template}</body></html>"
+    text = extract_page(Page(url="http://news.example/r/1.html", body=page.encode())).documents[0].text
+    assert text.count("暴雨蓝色预警") == 2 and "审核后显示" not in text
