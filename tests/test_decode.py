@@ -1,9 +1,17 @@
-"""pipelines/decode.py: header, BOM, <meta>, detection, verification, widening."""
+"""pipelines/decode.py: BOM, header, <meta>, attributes, detection checked by script, widening, bad bytes."""
+import json
+import os
 import random
+import re
 
 import pytest
+from charset_normalizer import from_bytes
 
-from pipelines.decode import DecodeError, decode, normalise_charset
+from pipelines.decode import DecodeError, decode, decode_page, normalise_charset
+from pipelines.extract import extract_page
+from pipelines.model import Page
+from pipelines.score import f1
+from tests.conftest import FIXTURES
 
 TEXT = "科技局工作总结:加强知识产权保护,推进产学研合作。" * 20
 
@@ -63,3 +71,85 @@ def test_empty_is_empty_text():
                                            ("UTF8", "utf-8"), ("no-such-charset", None)])
 def test_normalise_charset(name, expected):
     assert normalise_charset(name) == expected
+
+
+# --- as a browser reads it (issues 11.5 and 12) ---------------------------------------------------
+DECODE_FIXTURES = os.path.join(FIXTURES, "decode")
+
+
+def fixture(name):
+    with open(os.path.join(DECODE_FIXTURES, name + ".html"), "rb") as f:
+        body = f.read()
+    with open(os.path.join(DECODE_FIXTURES, name + ".gold.json"), encoding="utf-8") as f:
+        return body, json.load(f)
+
+
+@pytest.mark.parametrize("name", ["gbk-encoding-attribute", "gb18030-rare-characters"])
+def test_fixture_decodes_and_extracts_to_gold(name):
+    body, gold = fixture(name)
+    decoded = decode_page(body)
+    assert decoded.charset == "gb18030"
+    assert all(line in decoded.text for line in gold[0]["text"].split("\n"))
+    docs = extract_page(Page(url=f"http://sample.example/{name}.html", body=body)).documents
+    assert len(docs) == 1 and docs[0].lang == "zh" and docs[0].title == gold[0]["title"]
+    assert f1(docs[0].text, gold[0]["text"]) >= 0.95
+
+
+def test_charset_in_an_encoding_attribute_and_control_bytes_in_comments():
+    body, _ = fixture("gbk-encoding-attribute")
+    assert b"<meta" not in body and b'encoding="gb2312"' in body and re.search(rb"[\x01-\x08]", body)
+    decoded = decode_page(body)
+    assert decoded.source == "attribute" and decoded.controls > 0
+    assert not re.search(r"[\x00-\x08\x0b\x0e-\x1f]", decoded.text)
+
+
+def test_a_cyrillic_guess_gives_way_to_the_gb18030_reading():
+    body, _ = fixture("gb18030-rare-characters")
+    # the detector alone reads this page in a Cyrillic code page (what decode() used to return)
+    assert from_bytes(body).best().encoding in ("iso8859_5", "cp1251", "koi8_r", "ptcp154", "mac_cyrillic")
+    decoded = decode_page(body)
+    assert decoded.charset == "gb18030" and "\u3400" in decoded.text
+
+
+def test_xml_declaration_is_honoured():
+    body = ('<?xml version="1.0" encoding="gb2312"?>\n' + html("x", TEXT).replace('<meta charset="x">', "")).encode("gbk")
+    assert decode_page(body).source == "meta" and TEXT in decode(body)[0]
+
+
+def corruptions(body: bytes, n: int, seed: int):
+    rng = random.Random(seed)
+    for _ in range(n):
+        i = rng.randrange(len(body) // 4, len(body))  # inside the text, after the head
+        yield body[:i] + bytes([rng.choice([0x80, 0xff, 0xfe, 0xc3, 0xa1])]) + body[i + 1:]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk"])
+def test_one_bad_byte_costs_a_character_not_the_page(charset):
+    body = html(charset).encode(charset)
+    for bad in corruptions(body, 50, seed=len(charset)):
+        decoded = decode_page(bad)
+        assert decoded.charset == normalise_charset(charset)
+        assert decoded.text.count("科技局") >= 18 and decoded.replaced <= 3  # a broken UTF-8 sequence: up to 3
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk"])
+def test_a_body_cut_mid_character_is_read(charset):
+    body = html(charset).encode(charset)
+    cut = body[:body.rindex(TEXT[-6].encode(charset)) + 1]  # a multi-byte character cut after its first byte
+    decoded = decode_page(cut, f"text/html; charset={charset}")
+    assert decoded.charset == normalise_charset(charset) and decoded.text.count("科技局") >= 19
+
+
+def test_stray_control_bytes_are_dropped_not_fatal():
+    body = html("utf-8").encode("utf-8").replace("。".encode(), "。\x01\x1b".encode())
+    text, charset = decode(body)
+    assert charset == "utf-8" and TEXT.replace("。", "") in text.replace("。", "")
+    assert "\x01" not in text and "\x1b" not in text
+
+
+def test_replacement_characters_are_counted_in_quality():
+    body = html("utf-8").encode("utf-8")
+    bad = body.replace("推进".encode(), b"\xff\xfe", 1)
+    doc = extract_page(Page(url="http://sample.example/a.html", body=bad)).documents[0]
+    assert doc.quality["replaced_chars"] >= 1
+    assert extract_page(Page(url="http://sample.example/a.html", body=body)).documents[0].quality["replaced_chars"] == 0
