@@ -67,17 +67,21 @@ def _next_batch(jobs, batch_size: int, batch_wait: float) -> list:
     return batch
 
 
-def _serve(db_path, keep_languages, min_chars, batch_size, batch_wait, dedup_settings, jobs, results, parent_pid):
+def _serve(db_path, keep_languages, min_chars, batch_size, batch_wait, dedup_settings, profiles, jobs, results,
+           parent_pid):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl process's to handle; we drain
-    import crawler.pageroles  # noqa: F401 - registers the page_roles schema hook
+    from crawler.pageroles import PageHints  # registers the page_roles schema hook too
+    from crawler.profiles import load_profiles
     from pipelines import store
     from pipelines.dedup import DedupConfig, Deduplicator, stored_config
     from pipelines.ingest import Ingestor
     try:
         db = store.open_db(db_path)
         config = DedupConfig.from_settings(dedup_settings, stored_config(db))
-        ingestor = Ingestor(db, keep_languages, min_chars, dedup=Deduplicator(db, config))
+        # a stored page read again (a re-homed duplicate) gets the hints of the crawl's own profiles
+        hints = PageHints(db, load_profiles(*profiles)).hints
+        ingestor = Ingestor(db, keep_languages, min_chars, dedup=Deduplicator(db, config), hints=hints)
     except Exception as e:  # noqa: BLE001 - reported to the crawl process
         results.put(("ready", repr(e)))
         return
@@ -125,14 +129,16 @@ class WriterError(RuntimeError):
 
 class CorpusWriter:
     def __init__(self, db_path: str, keep_languages, min_chars: int, batch_size: int = 100,
-                 dedup_settings: dict | None = None, batch_wait: float = 0.0):
+                 dedup_settings: dict | None = None, batch_wait: float = 0.0, profiles_dir: str | None = None,
+                 base_urls: dict | None = None):
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
         self.jobs = ctx.Queue()
         self.results = ctx.Queue()
         self.process = ctx.Process(
             target=_serve, name="corpus-writer", daemon=True,
             args=(db_path, list(keep_languages), min_chars, max(1, batch_size), max(0.0, batch_wait),
-                  dict(dedup_settings or {}), self.jobs, self.results, os.getpid()))
+                  dict(dedup_settings or {}), (profiles_dir, dict(base_urls or {})), self.jobs, self.results,
+                  os.getpid()))
         self.pending: dict[int, Future] = {}
         self.ids = itertools.count()
         self.lock = threading.Lock()

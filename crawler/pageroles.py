@@ -77,9 +77,13 @@ class PageHints:
         profile = self.profiles.get(site)
         if profile is None and site not in self.missing:
             self.missing.add(site)
-            logger.warning("pages of site profile %r: no such profile in %s now; extracted without its hints",
-                           site, profiles_mod.SITES_DIR)
+            logger.warning("pages of site profile %r: no such profile now (--profiles / SITE_PROFILES_DIR name "
+                           "the folder they were crawled with); extracted without its hints", site)
         return False, profile.hints if profile else None
+
+    def hints(self, page: Page) -> SiteHints | None:
+        """The hints alone (`Ingestor(hints=…)`, `reextract_part`): None for a listing."""
+        return self(page)[1]
 
 
 @functools.lru_cache(maxsize=1)

@@ -45,8 +45,9 @@ WARM_UP_PAGE = Page(
 class CorpusPipeline:
     def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None, processing: bool = True,
                  workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None,
-                 batch_wait: float = 0.0):
+                 batch_wait: float = 0.0, profiles_dir: str | None = None, base_urls: dict | None = None):
         self.db_path = db_path
+        self.profiles = (profiles_dir, base_urls or {})  # the writer re-reads stored pages with them
         self.keep_languages = keep_languages
         self.min_chars = min_chars
         self.crawler = crawler
@@ -71,7 +72,8 @@ class CorpusPipeline:
                        batch_size=s.getint("WRITER_BATCH_SIZE", 100),
                        batch_wait=s.getfloat("WRITER_BATCH_WAIT"),
                        # DEDUP_* settings (DEDUP_NEAR_THRESHOLD, …) over the database's stored ones
-                       dedup_settings={k: v for k, v in s.items() if k.startswith("DEDUP_")})
+                       dedup_settings={k: v for k, v in s.items() if k.startswith("DEDUP_")},
+                       profiles_dir=s.get("SITE_PROFILES_DIR"), base_urls=s.getdict("SITE_BASE_URLS"))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -82,7 +84,7 @@ class CorpusPipeline:
             return
         spider = spider or self.crawler.spider
         self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size,
-                                   self.dedup_settings, self.batch_wait)
+                                   self.dedup_settings, self.batch_wait, *self.profiles)
         self.writer.open()
         self.pool = ExtractionPool(self.workers, warm_up=WARM_UP_PAGE)
         self.pool.wait_ready()

@@ -13,7 +13,7 @@ import logging
 from . import store
 from .dedup import DedupConfig, Deduplicator
 from .extract import Extraction
-from .ingest import Ingestor, run_extraction
+from .ingest import Ingestor, run_extraction, stored_hints
 from .model import Document, Rejection
 
 logger = logging.getLogger(__name__)
@@ -41,9 +41,11 @@ def _batches(db, sql: str, size: int = 500):
             yield dict(zip(cols, r))
 
 
-def rebuild(db, config: DedupConfig | None = None) -> dict:
-    """Re-cluster; returns counts before and after."""
+def rebuild(db, config: DedupConfig | None = None, hints=None) -> dict:
+    """Re-cluster; returns counts before and after. `hints(page)`: the site hints a duplicate's page
+    is extracted again with, as the crawl extracted it (default: `ingest.stored_hints`)."""
     config = config or DedupConfig()
+    hints = hints or (lambda page: stored_hints(db, page))
     before = {t: db[t].count for t in ("documents", "duplicates")}
     counts = {"re_extracted": 0, "kept_pointer": 0}
     with store.transaction(db):
@@ -59,7 +61,7 @@ def rebuild(db, config: DedupConfig | None = None) -> dict:
         dedup = Deduplicator(db, config, index_missing=False)
         langs = [r[0] for r in db.execute("SELECT DISTINCT lang FROM _rebuild_docs").fetchall()]
         # Everything here was accepted once; only dedup decides again.
-        ing = Ingestor(db, keep_languages=langs, min_chars=0, dedup=dedup)
+        ing = Ingestor(db, keep_languages=langs, min_chars=0, dedup=dedup, hints=hints)
         for row in _batches(db, "SELECT * FROM _rebuild_docs ORDER BY first_seen, id"):
             ing._store_document(_document(row), prefer_id=row["id"])
         unreadable = []
@@ -68,7 +70,8 @@ def rebuild(db, config: DedupConfig | None = None) -> dict:
                                 "LEFT JOIN pages p ON p.url = d.url ORDER BY d.url, d.part"):
             doc = None
             if row["body"] is not None:
-                result = run_extraction(store.load_page(row))
+                page = store.load_page(row)
+                result = run_extraction(page, hints(page))
                 if isinstance(result, Extraction):
                     doc = next((d for d in result.documents if d.part == row["part"]), None)
             if doc is None:

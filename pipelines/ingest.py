@@ -31,8 +31,11 @@ class Outcome:
 
 class Ingestor:
     def __init__(self, db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
-                 keep_pages=True, dedup: Deduplicator | None = None):
+                 keep_pages=True, dedup: Deduplicator | None = None, hints=None):
         self.db = db
+        # page -> SiteHints for a stored page read again (a re-homed duplicate): the profiles the
+        # corpus was crawled with (crawler.pageroles.PageHints); default: the shipped profiles
+        self.hints = hints or (lambda page: stored_hints(db, page))
         self.keep_languages = tuple(keep_languages)
         self.min_chars = min_chars
         self.keep_pages = keep_pages
@@ -143,7 +146,7 @@ class Ingestor:
                     prefer = None
 
     def _rehome(self, url: str, part: int, old_id: str, prefer_id: str | None) -> Outcome:
-        doc = reextract_part(self.db, url, part)
+        doc = reextract_part(self.db, url, part, self.hints)
         if doc is None:
             return self._reject(url, "orphaned_duplicate",
                                 f"was a duplicate of {old_id}, which left the corpus; its page cannot be re-read",
@@ -176,11 +179,13 @@ def stored_hints(db, page: Page) -> SiteHints | None:
     return None
 
 
-def reextract_part(db, url: str, part: int) -> Document | None:
+def reextract_part(db, url: str, part: int, hints=None) -> Document | None:
     """Document `part` of the page stored for `url`, extracted again (with the hints it was stored
-    with); None if the page is not stored or no longer yields that part."""
+    with: `hints(page)`, default `stored_hints`); None if the page is not stored or no longer yields
+    that part."""
     page = store.get_page(db, url)
-    result = run_extraction(page, stored_hints(db, page)) if page else None
+    hints = hints or (lambda page: stored_hints(db, page))
+    result = run_extraction(page, hints(page)) if page else None
     if not isinstance(result, Extraction):
         return None
     return next((d for d in result.documents if d.part == part), None)

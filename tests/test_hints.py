@@ -252,3 +252,70 @@ def test_a_stored_page_is_read_again_with_its_hints(tmp_path):
     url = "https://www.laojin123.com/article/9003"
     assert CliRunner().invoke(cli, ["ingest", str(saved), "--url", url, "--db", db_path]).exit_code == 0
     assert reextract_part(store.open_db(db_path), url, 0).text == "\n".join(BODY)
+
+
+def test_dedup_rebuild_reads_a_duplicate_again_with_its_hints(tmp_path):
+    """`dedup --rebuild` re-extracts each duplicate's page: with the hints the crawl or ingest gave
+    it, or the duplicate comes out as another text and stops being an exact copy."""
+    saved = tmp_path / "article.html"
+    saved.write_text(STOP, encoding="utf-8")
+    db_path = str(tmp_path / "c.db")
+    for url in ("https://www.laojin123.com/article/9003", "https://m.laojin123.com/article/9003"):
+        assert CliRunner().invoke(cli, ["ingest", str(saved), "--url", url, "--db", db_path]).exit_code == 0
+    db = store.open_db(db_path)
+    assert db.execute("SELECT kind FROM duplicates").fetchall() == [("exact",)]
+    result = CliRunner().invoke(cli, ["dedup", "--rebuild", "--db", db_path])
+    assert result.exit_code == 0, result.output
+    db = store.open_db(db_path)
+    assert [r[0] for r in db.execute("SELECT text FROM documents")] == ["\n".join(BODY)]
+    assert db.execute("SELECT url, kind FROM duplicates").fetchall() == [
+        ("https://m.laojin123.com/article/9003", "exact")]
+    assert store.check_invariant(db) == []
+
+
+@pytest.fixture(scope="module")
+def own_profiles(tmp_path_factory):
+    """A crawl with SITE_PROFILES_DIR: a profile that is not among the shipped ones (a copy of
+    laojin123 under another name), whose stop_at the fixture page needs."""
+    folder = tmp_path_factory.mktemp("profiles")
+    text = open("crawler/sites/laojin123.yaml", encoding="utf-8").read()
+    (folder / "ownsite.yaml").write_text(text.replace("name: laojin123", "name: ownsite"), encoding="utf-8")
+    farm = SiteFarm()
+    site = farm.add(profile_site("laojin123", n_docs=2, per_listing=2, first_id=2000))
+    add_page(site, LISTINGS["laojin123"], "/article/9003", stop_page(BODIES[2]))
+    farm.start()
+    db_path = str(tmp_path_factory.mktemp("own") / "corpus.db")
+    run_crawl(db_path, {"sites": "ownsite"},
+              {"SITE_PROFILES_DIR": str(folder), "SITE_BASE_URLS": {"ownsite": site.base}})
+    farm.stop()
+    return db_path, str(folder)
+
+
+def test_rebuild_and_merge_read_the_profiles_named(own_profiles, tmp_path):
+    db_path, folder = own_profiles
+    before = documents(store.open_db(db_path))
+    assert before["/article/9003"] == ("\n".join(BODIES[2]), 0)  # the crawl used the profile's stop_at
+    result = CliRunner().invoke(cli, ["rebuild", "--db", db_path, "--workers", "1", "--profiles", folder])
+    assert result.exit_code == 0, result.output
+    assert documents(store.open_db(db_path)) == before
+    target = str(tmp_path / "merged.db")
+    result = CliRunner().invoke(cli, ["merge", "--db", target, db_path, "--workers", "1", "--profiles", folder])
+    assert result.exit_code == 0, result.output
+    assert documents(store.open_db(target)) == before
+    # without the folder the profile is unknown: its pages lose their hints, and the rebuild says so
+    result = CliRunner().invoke(cli, ["rebuild", "--db", db_path, "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert documents(store.open_db(db_path))["/article/9003"] != before["/article/9003"]
+
+
+def test_a_stored_page_is_read_again_with_the_profiles_named(own_profiles):
+    """Re-homing a duplicate and `dedup --explain` read a crawled page with its profile from the
+    folder the corpus was crawled with, not only from crawler/sites."""
+    from crawler.pageroles import PageHints
+    from crawler.profiles import load_profiles as load
+    from pipelines.ingest import reextract_part
+    db_path, folder = own_profiles
+    db = store.open_db(db_path)
+    url = next(u for u, in db.execute("SELECT url FROM documents") if u.endswith("/article/9003"))
+    hints = PageHints(db, load(folder)).hints
+    assert reextract_part(db, url, 0, hints).text == "\n".join(BODIES[2])

@@ -7,23 +7,24 @@ from dataclasses import fields, replace
 
 import click
 
-import crawler.pageroles  # noqa: F401 - stored pages are re-read with their site profile's hints
+from crawler.pageroles import PageHints  # stored pages are re-read with their site profile's hints
 from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.stored import profiles_option, profiles_or_fail
 from pipelines import store
 from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, judge, shared_passages, stored_config
 from pipelines.ingest import reextract_part
 
 
-def _page_text(db, url: str, part: int) -> str | None:
+def _page_text(db, url: str, part: int, hints=None) -> str | None:
     """The text dedup saw for (url, part): the stored document's, else a re-extraction of the page."""
     row = db.execute("SELECT text FROM documents WHERE url = ? AND part = ?", [url, part]).fetchone()
     if row:
         return row[0]
-    doc = reextract_part(db, url, part)
+    doc = reextract_part(db, url, part, hints)
     return doc.text if doc else None
 
 
-def explain(db, url: str, config: DedupConfig) -> list[dict]:
+def explain(db, url: str, config: DedupConfig, hints=None) -> list[dict]:
     reports = []
     dedup = Deduplicator(db, config, index_missing=False)
     for part, in db.execute("""SELECT part FROM documents WHERE url = ? UNION SELECT part FROM duplicates
@@ -42,7 +43,7 @@ def explain(db, url: str, config: DedupConfig) -> list[dict]:
         elif dup:
             rep.update(outcome="duplicate", dup_of=dup[0], kind=dup[1], similarity=dup[2], seen_at=dup[3])
             target = db.execute("SELECT url, part, title, text FROM documents WHERE id = ?", [dup[0]]).fetchone()
-            text = _page_text(db, url, part)
+            text = _page_text(db, url, part, hints)
             if target:
                 rep["matched"] = {"url": target[0], "part": target[1], "title": target[2], "chars": len(target[3])}
             if target and text:
@@ -108,7 +109,8 @@ def _config(db, options: dict) -> DedupConfig:
               help=f"share of the shorter copy inside the longer [default: {DedupConfig.containment_threshold}]")
 @click.option("--shingle", type=int, help=f"characters per shingle [default: {DedupConfig.shingle}]")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, shingle, as_json):
+@profiles_option
+def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, shingle, as_json, profiles_dir):
     """Inspect and re-run duplicate detection (exact, near and contained copies).
 
     Without options: the index and duplicates by kind. `--explain URL` says which document a page
@@ -126,9 +128,10 @@ def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, 
     db = open_db_or_fail(db_path)
     config = _config(db, {"near_threshold": near_threshold, "containment_threshold": containment_threshold,
                       "shingle": shingle})
+    hints = PageHints(db, profiles_or_fail(profiles_dir)).hints
     if rebuild:
         from pipelines.dedup_rebuild import rebuild as run_rebuild
-        result = run_rebuild(db, config)
+        result = run_rebuild(db, config, hints)
         problems = store.check_invariant(db)
         if problems:
             fail(f"rebuild left {len(problems)} problems, first: {problems[0]}")
@@ -140,7 +143,7 @@ def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, 
                        f"({result['re_extracted']} duplicate pages re-extracted)")
         return
     if explain_url:
-        reports = explain(db, explain_url, config)
+        reports = explain(db, explain_url, config, hints)
         if not reports:
             fail(f"{explain_url}: not in the corpus (never fetched, or fetched under another URL)")
         if as_json:

@@ -21,7 +21,8 @@ import click
 
 from crawler import pageroles
 from docsites.cli import db_option, fail, open_db_or_fail
-from docsites.stored import extract_stored, stored_pages
+from crawler.pageroles import PageHints
+from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
 from pipelines import store
 from pipelines.dedup import Deduplicator
 from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
@@ -39,14 +40,18 @@ def _copy_runs(source, target) -> dict[int, int]:
 
 
 def merge_source(target, source, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
-                 workers: int = 1, progress=None, dedup: Deduplicator | None = None) -> int:
-    """Ingest every page of `source` into `target`; returns the number of pages."""
+                 workers: int = 1, progress=None, dedup: Deduplicator | None = None,
+                 profiles: dict | None = None) -> int:
+    """Ingest every page of `source` into `target`; returns the number of pages. `profiles`: the
+    site profiles by name (default: crawler/sites)."""
     has_roles = "page_roles" in source.table_names()
-    ingestor = Ingestor(target, keep_languages, min_chars, keep_pages=True, dedup=dedup)
+    ingestor = Ingestor(target, keep_languages, min_chars, keep_pages=True, dedup=dedup,
+                        hints=PageHints(target, profiles).hints)
     pages = 0
     with store.transaction(target):
         runs = _copy_runs(source, target)
-        for page, result in extract_stored(source, stored_pages(source), workers):
+        for page, result in extract_stored(source, stored_pages(source), workers,
+                                           PageHints(source, profiles)):
             page.run_id = runs.get(page.run_id)
             ingestor.store(page, result)
             if has_roles:
@@ -66,7 +71,8 @@ def merge_source(target, source, keep_languages=DEFAULT_KEEP_LANGUAGES, min_char
 @click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
               help="comma-separated languages to keep; others are rejected with reason `language`")
 @click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
-def merge(db_path, sources, workers, keep_languages, min_chars):
+@profiles_option
+def merge(db_path, sources, workers, keep_languages, min_chars, profiles_dir):
     """Merge the corpus databases of distributed crawl workers into one (--db, created if missing).
 
     Every raw page of every SOURCE is extracted and deduplicated again into the target, so a
@@ -80,6 +86,7 @@ def merge(db_path, sources, workers, keep_languages, min_chars):
     target_abs = os.path.abspath(db_path)
     if any(os.path.abspath(s) == target_abs for s in sources):
         fail("a source cannot be the target database")
+    profiles = profiles_or_fail(profiles_dir)
     db = open_db_or_fail(db_path)
     opened = [(path, open_db_or_fail(path)) for path in sources]
     total = sum(src["pages"].count for _, src in opened)
@@ -90,7 +97,7 @@ def merge(db_path, sources, workers, keep_languages, min_chars):
     with click.progressbar(length=total, label="merging", file=sys.stderr) as bar:
         for path, src in opened:
             pages += merge_source(db, src, keep_languages.split(","), min_chars, workers or os.cpu_count() or 1,
-                                  bar.update, dedup)
+                                  bar.update, dedup, profiles)
     after = {t: db[t].count for t in TABLES}
     click.echo(f"{pages} pages from {len(sources)} databases in {time.monotonic() - started:.1f}s: " + ", ".join(
         f"{t} {before[t]} -> {after[t]}" for t in TABLES))

@@ -17,15 +17,17 @@ import time
 import click
 
 from docsites.cli import db_option, fail, open_db_or_fail
-from docsites.stored import extract_stored, stored_pages
+from crawler.pageroles import PageHints
+from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
 from pipelines import store
 from pipelines.dedup import Deduplicator
 from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
 
 
 def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS, workers: int = 1,
-                   progress=None) -> dict:
-    """Rebuild every outcome from `pages`; returns counts before and after."""
+                   progress=None, profiles: dict | None = None) -> dict:
+    """Rebuild every outcome from `pages`; returns counts before and after. `profiles`: the site
+    profiles by name (default: crawler/sites)."""
     tables = ("documents", "duplicates", "rejected")
     before = {t: db[t].count for t in tables}
     with store.transaction(db):
@@ -36,9 +38,10 @@ def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_
             dedup.removed(doc_id)
         for table in tables:
             db.execute(f"DELETE FROM [{table}]")
-        ingestor = Ingestor(db, keep_languages, min_chars, keep_pages=False, dedup=dedup)
+        role_of = PageHints(db, profiles)
+        ingestor = Ingestor(db, keep_languages, min_chars, keep_pages=False, dedup=dedup, hints=role_of.hints)
         pages = 0
-        for page, result in extract_stored(db, stored_pages(db), workers):
+        for page, result in extract_stored(db, stored_pages(db), workers, role_of):
             ingestor.store(page, result)
             pages += 1
             if progress:
@@ -56,7 +59,8 @@ def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_
 @click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
               help="comma-separated languages to keep; others are rejected with reason `language`")
 @click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
-def rebuild(db_path, workers, keep_languages, min_chars):
+@profiles_option
+def rebuild(db_path, workers, keep_languages, min_chars, profiles_dir):
     """Re-run extraction and dedup over the raw pages kept in the database (no network).
 
     Use it after changing extraction rules or dedup settings. One transaction: interrupting it
@@ -65,15 +69,17 @@ def rebuild(db_path, workers, keep_languages, min_chars):
     \b
     Example:
         docsites rebuild --db corpus.db --workers 2
+        docsites rebuild --db corpus.db --profiles my-sites/
     """
     if not os.path.exists(db_path):
         fail(f"{db_path}: no such database")
     db = open_db_or_fail(db_path)
+    profiles = profiles_or_fail(profiles_dir)
     total = db["pages"].count
     if not total:
         fail(f"{db_path} holds no pages to rebuild from")
     run_id = store.start_run(db, "rebuild", {"workers": workers, "keep_languages": keep_languages,
-                                             "min_chars": min_chars})
+                                             "min_chars": min_chars, "profiles": profiles_dir})
     started = time.monotonic()
     with click.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
         last = [0]
@@ -81,7 +87,8 @@ def rebuild(db_path, workers, keep_languages, min_chars):
         def progress(n):
             bar.update(n - last[0])
             last[0] = n
-        result = rebuild_corpus(db, keep_languages.split(","), min_chars, workers or os.cpu_count() or 1, progress)
+        result = rebuild_corpus(db, keep_languages.split(","), min_chars, workers or os.cpu_count() or 1, progress,
+                                profiles)
     seconds = time.monotonic() - started
     store.finish_run(db, run_id, "finished", {**result, "seconds": round(seconds, 1)})
     b, a = result["before"], result["after"]
