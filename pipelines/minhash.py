@@ -75,17 +75,28 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> s3)
 
 
+# Shingles per block of `signature`: its buffer is num_perm x this (4 MiB at 128 permutations), so a
+# 3-million-character page costs that and not num_perm x 3 million (1.4 GiB). A text of fewer
+# shingles takes one block, as before; the minimum over blocks is the minimum over all, bit for bit.
+SIGNATURE_BLOCK = 8192
+
+
 def signature(hv32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """MinHash signature (uint32[num_perm]) of the shingles hashed to `hv32`."""
     a, b = permutations(num_perm, seed)
     if hv32.size == 0:
         return np.full(num_perm, 0xFFFFFFFF, np.uint32)
-    hv = _fmix32(hv32)
     # One preallocated buffer: numpy temporaries cost more than the arithmetic here.
-    buf = np.empty((num_perm, hv.size), np.uint32)
-    np.multiply(a[:, None], hv[None, :], out=buf)
-    np.add(buf, b[:, None], out=buf)
-    return buf.min(axis=1)
+    buf = np.empty((num_perm, min(hv32.size, SIGNATURE_BLOCK)), np.uint32)
+    sig = None
+    for start in range(0, hv32.size, SIGNATURE_BLOCK):
+        hv = _fmix32(hv32[start:start + SIGNATURE_BLOCK])
+        out = buf[:, :hv.size]
+        np.multiply(a[:, None], hv[None, :], out=out)
+        np.add(out, b[:, None], out=out)
+        block = out.min(axis=1)
+        sig = block if sig is None else np.minimum(sig, block, out=sig)
+    return sig
 
 
 def lean_minhash(sig: np.ndarray, seed: int) -> LeanMinHash:

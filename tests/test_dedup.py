@@ -307,3 +307,25 @@ def test_settings_override_the_stored_config():
     cfg = DedupConfig.from_settings({"DEDUP_CONTAINMENT_THRESHOLD": "0.8", "DEDUP_SHINGLE": "4"}, base)
     assert (cfg.containment_threshold, cfg.shingle, cfg.near_threshold) == (0.8, 4, 0.6)
     assert cfg.index_params() != DedupConfig().index_params()  # shingle is an index parameter
+
+
+def test_signature_of_a_text_longer_than_a_block_is_datasketchs():
+    rng = np.random.default_rng(5)
+    text = "".join(chr(c) for c in rng.integers(0x4E00, 0x4E00 + 3000, minhash.SIGNATURE_BLOCK * 2 + 777))
+    cfg = DedupConfig()
+    fp = fingerprint(text, cfg, normalised=True)
+    m = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=minhash.shingle_hash32, scheme="affine32")
+    m.update_batch(minhash.shingles(text, cfg.shingle))
+    assert np.array_equal(fp.sig, m.hashvalues)
+
+
+def test_signature_memory_does_not_grow_with_permutations_times_length():
+    import tracemalloc
+    hv32 = np.arange(500_000, dtype=np.uint32)  # a 500,000-character page's shingles
+    tracemalloc.start()
+    try:
+        minhash.signature(hv32, 128, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB"  # 128 x 500,000 x 4 bytes would be 244 MiB
