@@ -19,14 +19,19 @@ from .model import Document, Rejection
 logger = logging.getLogger(__name__)
 
 DOC_COLUMNS = ("id", "url", "part", "site", "title", "text", "lang", "published", "traditional",
-               "truncated", "meta", "quality", "first_seen")
+               "truncated", "meta", "quality", "first_seen",
+               "doc_types", "admin_level", "department", "region", "years", "doc_date")
 
 
 def _document(row: dict) -> Document:
     return Document(url=row["url"], part=row["part"], site=row["site"], title=row["title"],
                     text=row["text"], lang=row["lang"], traditional=bool(row["traditional"]),
                     truncated=bool(row["truncated"]), published=row["published"],
-                    meta=json.loads(row["meta"] or "{}"), quality=json.loads(row["quality"] or "{}"))
+                    meta=json.loads(row["meta"] or "{}"), quality=json.loads(row["quality"] or "{}"),
+                    # the report metadata travels with the document (re-clustering does not re-extract)
+                    doc_types=json.loads(row["doc_types"] or "[]"), admin_level=row["admin_level"],
+                    department=row["department"], region=row["region"], years=json.loads(row["years"] or "[]"),
+                    doc_date=row["doc_date"])
 
 
 def _batches(db, sql: str, size: int = 500):

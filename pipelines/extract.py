@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from . import clean, convert, html, langid, metadata, pinyin, quality, thread
+from . import clean, convert, docmeta, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
 from .model import Document, Page
 from .rules import Family, Rules, detect_family, load, matches_a_line
@@ -261,7 +261,8 @@ def _is_listing(body: str, links) -> bool:
 
 
 def finish(doc: Document, rules: Rules | None = None) -> Document:
-    """Identify the language, convert Chinese to simplified script, add quality signals."""
+    """Identify the language, convert Chinese to simplified script, add quality signals and the
+    report metadata (kind, issuer, years, date: pipelines/docmeta.py)."""
     rules = rules or load()
     doc.lang = langid.identify(doc.text)
     if doc.lang == "zh":  # t2s would also rewrite Japanese kanji
@@ -270,4 +271,6 @@ def finish(doc: Document, rules: Rules | None = None) -> Document:
         if doc.title:
             doc.title = convert.to_simplified(doc.title)
     doc.quality = quality.signals(doc.text, rules)
+    for name, value in docmeta.describe(doc.title, doc.text).to_json().items():
+        setattr(doc, name, value)
     return doc

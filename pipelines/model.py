@@ -53,6 +53,13 @@ class Document:
     published: str | None = None
     meta: dict = field(default_factory=dict)
     quality: dict = field(default_factory=dict)
+    # report metadata (pipelines/docmeta.py), from the title first and the text second
+    doc_types: list[str] = field(default_factory=list)
+    admin_level: str | None = None
+    department: str | None = None
+    region: str | None = None
+    years: list[int] = field(default_factory=list)
+    doc_date: str | None = None
 
     @property
     def id(self) -> str:

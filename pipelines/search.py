@@ -11,24 +11,24 @@ token `科技`, `北京科技` the phrase `"北京 京科 科技"` (consecutive 
 tokens, so the phrase matches exactly where the substring occurs). A one-character query is a
 prefix query `"科"*`: every occurrence of a character starts exactly one token.
 
-The index (`documents_fts`) is contentless (it stores no text, only the inverted index) and
-kept by triggers on `documents`, so it stays current whoever writes the table through
-`store.open_db` (the crawler, `docsites ingest`, `rebuild`, `dedup`), on inserts, updates in place
-(dedup swaps in a more complete text under the same id) and deletes alike. The triggers window the
-text with the SQL function `docsites_windows`, registered on every such connection: a connection
-without it (a bare sqlite3 shell) cannot write `documents` at all, rather than leave the index
-behind. (Windowing in plain SQL worked everywhere but cost 1.2 ms per 3,000 characters against
-0.26 ms in Python, in the crawl's single writer.) `rebuild(db)` re-creates it from scratch (after a VACUUM, which
-may renumber rowids, or to repair an index someone dropped the triggers of).
+The index (`documents_fts`) is contentless (it stores no text, only the inverted index). Its
+triggers on `documents` are plain SQL, so corpus.db stays a plain SQLite file that any tool can write
+(the sqlite3 shell, sqlite-utils, Datasette without the plugin): an insert marks the row in
+`documents_fts_pending`; a delete or an update copies the row's indexed title and text into
+`documents_fts_stale` (a contentless FTS5 table can only forget a row given the tokens it was indexed
+with, and SQLite 3.40 has no `contentless_delete`) and the update marks the new version pending.
+`flush` then does the windowing in Python: it takes the stale tokens out and indexes the pending
+rows, in one statement each. docsites flushes at the end of every `store.transaction` (before
+COMMIT: the crawl writer, ingest, rebuild, merge) and whenever it opens a corpus (`store.open_db`,
+`docsites serve`), so a change made with another tool is searchable once docsites next opens it.
+Until then a row it deleted is never returned (the search joins on `documents`), and a row it
+updated is found by its old words, not yet by its new ones.
 
-Inside an outermost `store.transaction` the insert trigger only notes the document's rowid in
-`documents_fts_pending`, and the whole batch is indexed by one statement before COMMIT
-(`flush`). FTS5 writes its in-memory terms out as a new segment at every savepoint, and a trigger
-runs in one: indexed from the trigger, every document became a segment of its own to merge
-later, 1.0 ms per 3,000-character document against 0.5 ms batched. Any other write (a bare
-connection with the functions registered, a statement outside `store.transaction`) is indexed at
-once, as before. A delete or an update takes a document's old tokens out at once, or, if it is
-still pending, just its pending mark.
+Indexing a batch at the end of a transaction is also the fast path: FTS5 writes its in-memory
+terms out as a new segment at every savepoint, and a trigger runs in one, so a document indexed by
+its own trigger became a segment of its own (1.0 ms per 3,000-character document against 0.5 ms
+batched). `rebuild(db)` re-creates the index from scratch (after a VACUUM, which may renumber
+rowids).
 """
 from __future__ import annotations
 
@@ -43,17 +43,15 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 FTS_TABLE = "documents_fts"
-PENDING_TABLE = "documents_fts_pending"  # rowids of documents the open transaction indexes at its end
+PENDING_TABLE = "documents_fts_pending"  # rowids of documents to index
+STALE_TABLE = "documents_fts_stale"  # rowid, title and text of index entries to take out
 INDEXED_COLUMNS = ("title", "text")
 TRIGGERS = ("documents_fts_insert", "documents_fts_delete", "documents_fts_update")
+TABLES = (FTS_TABLE, PENDING_TABLE, STALE_TABLE)
 
-
-# The SQL function the triggers window text with (registered on every connection `store.open_db`
-# makes, and by `register_functions`).
+# The SQL function that windows text; registered on docsites' own connections, used by `flush`
+# and `rebuild` (never by a trigger: any SQLite tool can write the corpus).
 WINDOWS_FUNCTION = "docsites_windows"
-# ... and the one that tells them whether this connection defers indexing to the end of its
-# transaction (only inside store.transaction; 0 everywhere else).
-DEFERRED_FUNCTION = "docsites_index_deferred"
 
 
 def windows(text: str | None) -> str | None:
@@ -81,17 +79,17 @@ def _values(prefix: str) -> str:
 
 
 def _trigger_body(old: bool, new: bool) -> str:
-    """Statements taking a row's old tokens out of the index and putting its new ones in."""
+    """Plain SQL: a row's old version goes to the stale table (if it was indexed) and its new one
+    is marked pending; `flush` does the rest."""
     cols = ", ".join(INDEXED_COLUMNS)
     body = ""
-    if old:  # tokens of a row still pending were never indexed: only its mark goes
-        body += (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) SELECT 'delete', old.rowid, {_values('old')} "
+    if old:  # a row still pending was never indexed: only its mark goes
+        body += (f"INSERT OR IGNORE INTO {STALE_TABLE}(doc_rowid, {cols}) "
+                 f"SELECT old.rowid, {', '.join('old.' + c for c in INDEXED_COLUMNS)} "
                  f"WHERE NOT EXISTS (SELECT 1 FROM {PENDING_TABLE} WHERE doc_rowid = old.rowid); "
                  f"DELETE FROM {PENDING_TABLE} WHERE doc_rowid = old.rowid; ")
     if new:
-        body += (f"INSERT INTO {FTS_TABLE}(rowid, {cols}) SELECT new.rowid, {_values('new')} "
-                 f"WHERE NOT {DEFERRED_FUNCTION}(); "
-                 f"INSERT OR IGNORE INTO {PENDING_TABLE}(doc_rowid) SELECT new.rowid WHERE {DEFERRED_FUNCTION}(); ")
+        body += f"INSERT OR IGNORE INTO {PENDING_TABLE}(doc_rowid) VALUES (new.rowid); "
     return body
 
 
@@ -103,6 +101,7 @@ def _schema_sql() -> list[str]:
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols}, content='', "
         f"tokenize='unicode61 remove_diacritics 0')",
         f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} (doc_rowid INTEGER PRIMARY KEY)",
+        f"CREATE TABLE IF NOT EXISTS {STALE_TABLE} (doc_rowid INTEGER PRIMARY KEY, {cols})",
         f"CREATE TRIGGER IF NOT EXISTS documents_fts_insert AFTER INSERT ON documents "
         f"BEGIN {_trigger_body(old=False, new=True)}END",
         f"CREATE TRIGGER IF NOT EXISTS documents_fts_delete AFTER DELETE ON documents "
@@ -116,43 +115,54 @@ def _schema_sql() -> list[str]:
 
 
 def ensure_search_schema(db) -> None:
-    """store.SCHEMA_HOOKS entry: create the index and its triggers; fill it if it is new.
+    """store.SCHEMA_HOOKS entry: create the index and its triggers (filled if new), and index what
+    was written since docsites last had the corpus open (`flush`).
 
     DOCSITES_SEARCH_INDEX=0 in the environment skips creating it (bulk loads that measure
     something else; each indexed 3,000-character document costs about 0.5 ms). An index that exists is kept
     current regardless: its triggers live in the database.
     """
     # INSERT OR REPLACE deletes the old row without firing delete triggers unless this is on;
-    # the contentless index would keep the old row's tokens. Per connection, and needed wherever
-    # the triggers exist, including when this run creates no index.
+    # the contentless index would keep the old row's tokens. Per connection.
     db.execute("PRAGMA recursive_triggers = ON")
     register_windows(db.conn)
-    if os.environ.get("DOCSITES_SEARCH_INDEX", "1").strip().lower() in ("0", "off", "no", "false"):
-        return
-    names = (FTS_TABLE, PENDING_TABLE) + TRIGGERS
+    names = TABLES + TRIGGERS
     have = dict(db.execute(
         f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})", names).fetchall())
-    # triggers of older corpora (windowing in SQL, indexing every document from the trigger):
-    # the same tokens, so they are replaced and the index kept
-    outdated = [t for t in TRIGGERS if t in have and PENDING_TABLE not in (have[t] or "")]
-    current = FTS_TABLE in have and PENDING_TABLE in have and all(t in have for t in TRIGGERS) and not outdated
-    # marks left pending are none through store.transaction; looked for without taking the write
-    # lock, which a crawl's writer may hold while another command opens the corpus
-    if not current or db.execute(f"SELECT EXISTS (SELECT 1 FROM {PENDING_TABLE})").fetchone()[0]:
+    if FTS_TABLE not in have and os.environ.get("DOCSITES_SEARCH_INDEX", "1").strip().lower() in (
+            "0", "off", "no", "false"):
+        return
+    # triggers of older corpora (calling docsites_windows, which no other tool has): replaced, and
+    # the index kept, since they indexed the same tokens
+    outdated = [t for t in TRIGGERS if t in have and STALE_TABLE not in (have[t] or "")]
+    current = all(n in have for n in names) and not outdated
+    # looked for without taking the write lock, which a crawl's writer may hold while another
+    # command opens the corpus
+    if not current or pending(db):
         with db.atomic():  # one transaction: the index and its triggers appear together, filled
             for trigger in outdated:
                 db.execute(f"DROP TRIGGER {trigger}")
             for statement in _schema_sql():
                 db.execute(statement)
             if FTS_TABLE not in have or not all(t in have for t in TRIGGERS):
-                _fill(db)
-            flush(db)
+                _fill(db)  # without triggers, writes may have gone unrecorded
+            n = flush(db)
+            if n:
+                logger.info("search index: %d documents written since docsites last opened the corpus", n)
+
+
+def pending(db) -> int:
+    """Documents waiting to be indexed plus index entries waiting to be taken out."""
+    have = {r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE name IN (?, ?)", [PENDING_TABLE, STALE_TABLE]).fetchall()}
+    return sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(have))
 
 
 def _fill(db) -> None:
     cols = ", ".join(INDEXED_COLUMNS)
     db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
     db.execute(f"DELETE FROM {PENDING_TABLE}")
+    db.execute(f"DELETE FROM {STALE_TABLE}")
     n = db.execute(
         f"INSERT INTO {FTS_TABLE}(rowid, {cols}) SELECT rowid, {_values('d')} FROM documents AS d"
     ).rowcount
@@ -161,14 +171,20 @@ def _fill(db) -> None:
 
 
 def flush(db) -> int:
-    """Index the documents the triggers marked pending, in rowid order (one FTS5 segment for the
-    lot), and clear the marks; returns how many."""
+    """Take the stale entries out of the index and index the pending documents, in rowid order
+    (one FTS5 segment for the lot); returns how many documents were indexed."""
     present = {r[0] for r in db.execute(
-        "SELECT name FROM sqlite_master WHERE name IN (?, ?)", [FTS_TABLE, PENDING_TABLE]).fetchall()}
-    if present != {FTS_TABLE, PENDING_TABLE} or not db.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {PENDING_TABLE})").fetchone()[0]:
-        return 0  # nothing pending, or the index is gone (dropped by hand; open_db re-creates it)
+        f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(TABLES))})", TABLES).fetchall()}
+    if present != set(TABLES):
+        return 0  # the index is gone or not made yet (open_db creates it)
+    register_windows(db.conn)
     cols = ", ".join(INDEXED_COLUMNS)
+    if db.execute(f"SELECT EXISTS (SELECT 1 FROM {STALE_TABLE})").fetchone()[0]:
+        db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) "
+                   f"SELECT 'delete', s.doc_rowid, {_values('s')} FROM {STALE_TABLE} AS s ORDER BY s.doc_rowid")
+        db.execute(f"DELETE FROM {STALE_TABLE}")
+    if not db.execute(f"SELECT EXISTS (SELECT 1 FROM {PENDING_TABLE})").fetchone()[0]:
+        return 0
     n = db.execute(
         f"INSERT INTO {FTS_TABLE}(rowid, {cols}) SELECT d.rowid, {_values('d')} FROM {PENDING_TABLE} AS p "
         f"JOIN documents AS d ON d.rowid = p.doc_rowid ORDER BY p.doc_rowid"
@@ -179,17 +195,9 @@ def flush(db) -> int:
 
 @contextmanager
 def deferred_indexing(db):
-    """store.TRANSACTION_HOOKS entry: inside one outermost transaction, documents written are
-    indexed together just before COMMIT. On an exception the transaction rolls back, marks too."""
-    state = _STATES.get(id(db.conn))
-    if state is None:  # the triggers' functions are not on this connection: it cannot defer
-        yield
-        return
-    state.deferred = True
-    try:
-        yield
-    finally:
-        state.deferred = False
+    """store.TRANSACTION_HOOKS entry: the documents an outermost transaction wrote are indexed
+    together just before its COMMIT. On an exception the transaction rolls back, marks too."""
+    yield
     flush(db)
 
 
@@ -198,6 +206,8 @@ def rebuild(db) -> int:
     db.execute("PRAGMA recursive_triggers = ON")
     register_windows(db.conn)
     with db.atomic():
+        for trigger in TRIGGERS:  # older corpora's triggers call a function: made again
+            db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         for statement in _schema_sql():
             db.execute(statement)
         _fill(db)
@@ -215,7 +225,11 @@ def check(db) -> list[str]:
     stale = db.execute(
         f"SELECT count(*) FROM {FTS_TABLE}_docsize WHERE id NOT IN (SELECT rowid FROM documents)"
     ).fetchone()[0]
-    if missing:
+    waiting = pending(db)
+    if waiting:
+        problems.append(f"{waiting} changes written by another tool wait to be indexed (docsites indexes them "
+                        f"the next time it opens the corpus)")
+    elif missing:
         problems.append(f"{missing} documents are not in the search index")
     if stale:
         problems.append(f"{stale} index entries belong to no document")
@@ -246,10 +260,22 @@ def term_to_fts(term: str) -> str | None:
     return '"' + phrase.replace('"', '""') + '"'
 
 
+def script_variants(term: str) -> list[str]:
+    """The term and, if it differs, its simplified form: documents are stored in simplified script,
+    so 總結 finds 总结 (and a document kept unconverted, Japanese say, is still found as written)."""
+    from .convert import to_simplified
+    simplified = to_simplified(term)
+    return [term] if simplified == term else [term, simplified]
+
+
 def to_fts_query(query: str) -> str:
-    """The MATCH expression for a user's search box text (what `escape_fts` returns in Datasette)."""
-    parts = [term_to_fts(t) for t in query_terms(query)]
-    parts = [p for p in parts if p]
+    """The MATCH expression for a user's search box text (what `escape_fts` returns in Datasette).
+    Traditional and simplified script find the same documents."""
+    parts = []
+    for term in query_terms(query):
+        variants = [v for v in dict.fromkeys(term_to_fts(t) for t in script_variants(term)) if v]
+        if variants:
+            parts.append(variants[0] if len(variants) == 1 else "(" + " OR ".join(variants) + ")")
     # A query with nothing searchable matches nothing (rather than raising a syntax error).
     return " AND ".join(parts) if parts else '""'
 
@@ -278,7 +304,7 @@ def snippet(text: str | None, query: str, width: int = 60, max_parts: int = 3) -
     """
     if not text:
         return ""
-    terms = [t for t in query_terms(query) if t.strip()]
+    terms = [v for t in query_terms(query) if t.strip() for v in script_variants(t)]
     if not terms:
         return text[: 2 * width]
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
@@ -306,29 +332,14 @@ def snippet_html(value: str) -> str:
     return escaped.replace(html.escape(MARK_OPEN), MARK_OPEN).replace(html.escape(MARK_CLOSE), MARK_CLOSE)
 
 
-class IndexState:
-    """A connection's answer to the triggers' docsites_index_deferred()."""
-    deferred = False
-
-
-# id(connection) -> its IndexState (sqlite3 connections take neither attributes nor weak
-# references). Registering again keeps the state, so a later register_functions on a writing
-# connection does not silently end its deferral; a new connection under a dead one's id takes
-# over its entry, which outside a transaction always says "not deferred".
-_STATES: dict[int, IndexState] = {}
-
-
 def register_windows(conn) -> None:
-    """The functions the index triggers call: a connection without them cannot write `documents`
-    ("no such function: docsites_windows"), so the index never silently falls behind."""
-    state = _STATES.setdefault(id(conn), IndexState())
+    """The windowing function `flush`, `rebuild` and the index fill use (no trigger calls it)."""
     conn.create_function(WINDOWS_FUNCTION, 1, windows, deterministic=True)
-    conn.create_function(DEFERRED_FUNCTION, 0, lambda: state.deferred)
 
 
 def register_functions(conn) -> None:
     """SQL functions the web view and canned queries use: docsites_fts_query(q), docsites_snippet(text, q),
-    and the triggers' docsites_windows(text)."""
+    and docsites_windows(text)."""
     register_windows(conn)
     conn.create_function("docsites_fts_query", 1, to_fts_query, deterministic=True)
     conn.create_function("docsites_snippet", 2, lambda t, q: snippet(t, q or ""), deterministic=True)

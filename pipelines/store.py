@@ -70,19 +70,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 pk="url",
             )
         if "documents" not in tables:
-            db["documents"].create(
-                {
-                    "id": str, "url": str, "part": int, "site": str, "title": str, "text": str,
-                    "chars": int, "lang": str, "published": str, "traditional": int,
-                    "truncated": int, "content_hash": str, "meta": str, "quality": str,
-                    "first_seen": str, "updated_at": str,
-                },
-                pk="id",
-                not_null=["url", "part", "text"],
-            )
-            db["documents"].create_index(["url", "part"], unique=True)
-            db["documents"].create_index(["content_hash"])
-            db["documents"].create_index(["site"])
+            _create_documents(db, "documents")
+        elif "doc_types" not in db["documents"].columns_dict:
+            _migrate_documents(db)
         if "duplicates" not in tables:
             db["duplicates"].create(
                 {
@@ -119,6 +109,61 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # Later stages (dedup index, full-text search) add their own tables through these hooks.
     for hook in SCHEMA_HOOKS:
         hook(db)
+
+
+# The columns of `documents`, in order. `text` comes last: a row's short columns then sit on its
+# b-tree page, before the text's overflow pages, so facets and filters over many rows never read
+# the text (a column after it is reached only through its overflow chain).
+# doc_types and years are JSON arrays (Datasette array facets); report metadata: pipelines/docmeta.py
+DOCUMENT_COLUMNS = {
+    "id": str, "url": str, "part": int, "site": str, "title": str,
+    "doc_types": str, "admin_level": str, "department": str, "region": str, "years": str, "doc_date": str,
+    "chars": int, "lang": str, "published": str, "traditional": int, "truncated": int,
+    "content_hash": str, "meta": str, "quality": str, "first_seen": str, "updated_at": str,
+    "text": str,
+}
+REPORT_FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
+
+
+def _create_documents(db, name: str) -> None:
+    db[name].create(DOCUMENT_COLUMNS, pk="id", not_null=["url", "part", "text"])
+    db[name].create_index(["url", "part"], unique=True, index_name="idx_documents_url_part")
+    db[name].create_index(["content_hash"], index_name="idx_documents_content_hash")
+    db[name].create_index(["site"], index_name="idx_documents_site")
+    for column in ("admin_level", "department", "region", "doc_date"):  # facet counts over the whole table
+        db[name].create_index([column], index_name=f"idx_documents_{column}")
+
+
+def report_metadata_row(doc: Document) -> dict:
+    """The report metadata columns of a document (JSON arrays for the two lists)."""
+    return {
+        "doc_types": json.dumps(doc.doc_types, ensure_ascii=False), "admin_level": doc.admin_level,
+        "department": doc.department, "region": doc.region,
+        "years": json.dumps(doc.years), "doc_date": doc.doc_date,
+    }
+
+
+def _migrate_documents(db) -> None:
+    """A corpus from before the report metadata: `documents` is rebuilt in the current column
+    order (text last), rowids kept (the search index is keyed by them), and the new columns filled
+    from each document's title and text. Runs once, inside ensure_schema's transaction."""
+    from . import docmeta
+    old = [c for c in db["documents"].columns_dict if c in DOCUMENT_COLUMNS]
+    logger.info("documents: adding the report metadata columns (%d documents)", db["documents"].count)
+    db.execute("DROP TABLE IF EXISTS documents_migrating")
+    for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' "
+                               "AND sql IS NOT NULL").fetchall():
+        db.execute(f"DROP INDEX [{index}]")  # their names are the new table's
+    _create_documents(db, "documents_migrating")
+    cols = ", ".join(f"[{c}]" for c in old)
+    db.execute(f"INSERT INTO documents_migrating (rowid, {cols}) SELECT rowid, {cols} FROM documents")
+    db.execute("DROP TABLE documents")  # its triggers go with it; the search hook makes them again
+    db.execute("ALTER TABLE documents_migrating RENAME TO documents")
+    rows = db.execute("SELECT rowid, title, text FROM documents").fetchall()
+    for rowid, title, text in rows:
+        meta = report_metadata_row(Document(url="", **docmeta.describe(title, text).to_json()))
+        db.execute(f"UPDATE documents SET {', '.join(f'[{k}] = ?' for k in meta)} WHERE rowid = ?",
+                   [*meta.values(), rowid])
 
 
 # Callables taking the Database, run after the core schema exists (idempotent).
@@ -246,7 +291,7 @@ def record_document(db, doc: Document, content_hash: str, doc_id: str | None = N
         "id": doc_id, "url": doc.url, "part": doc.part, "site": doc.site, "title": doc.title,
         "text": doc.text, "chars": len(doc.text), "lang": doc.lang, "published": doc.published,
         "traditional": int(doc.traditional), "truncated": int(doc.truncated),
-        "content_hash": content_hash,
+        "content_hash": content_hash, **report_metadata_row(doc),
         "meta": json.dumps(doc.meta, ensure_ascii=False),
         "quality": json.dumps(doc.quality, ensure_ascii=False),
         "first_seen": existing[0] if existing else now, "updated_at": now,

@@ -11,7 +11,8 @@ from docsites.cli import cli
 from pipelines import store
 from pipelines.model import Document, document_id
 
-FIELDS = ["id", "text", "url", "title", "site", "published", "meta"]
+FIELDS = ["id", "text", "url", "title", "site", "published",
+          "doc_types", "admin_level", "department", "region", "years", "doc_date", "meta"]
 
 
 @pytest.fixture
@@ -22,7 +23,9 @@ def corpus(db_path):
                                                 ("b.example", "2022-07-07")]):
             store.record_document(db, Document(
                 url=f"http://{site}/doc/{i}.html", site=site, title=f"报告{i}", text=f"第{i}号文件，内容“引号”,逗号\n换行。",
-                lang="zh", published=published, meta={"author": f"作者{i}"}), content_hash=str(i))
+                lang="zh", published=published, meta={"author": f"作者{i}"}, doc_types=["工作总结", "工作计划"],
+                admin_level="县", department="科技局", region="泗洪县", years=[2020 + i, 2021 + i],
+                doc_date=f"202{i}-12-28"), content_hash=str(i))
         store.record_duplicate(db, Document(url="http://c.example/copy.html", site="c.example", title="报告0（转载）"),
                                dup_of=document_id("http://a.example/doc/0.html", 0), kind="near", similarity=0.93)
     db.close()
@@ -42,6 +45,8 @@ def test_jsonl_has_the_corpus_fields(corpus, tmp_path):
     first = rows[0]
     assert first["id"] == document_id("http://a.example/doc/0.html", 0)
     assert first["text"] == "第0号文件，内容“引号”,逗号\n换行。" and first["meta"] == {"author": "作者0"}
+    assert (first["doc_types"], first["admin_level"], first["department"], first["region"], first["years"],
+            first["doc_date"]) == (["工作总结", "工作计划"], "县", "科技局", "泗洪县", [2020, 2021], "2020-12-28")
     assert not (tmp_path / "c.jsonl.part").exists()
 
 

@@ -11,7 +11,9 @@ import click
 
 from docsites.cli import db_option, fail
 
-FIELDS = ("id", "text", "url", "title", "site", "published", "meta")
+REPORT_FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
+FIELDS = ("id", "text", "url", "title", "site", "published", *REPORT_FIELDS, "meta")
+LIST_FIELDS = ("doc_types", "years")  # JSON arrays: lists in jsonl, JSON strings in csv and parquet
 FORMATS = ("jsonl", "parquet", "csv")
 BATCH = 2000
 # Exports with more rows than this show a progress bar (on a terminal, or always with --progress).
@@ -29,28 +31,47 @@ def export_sql(where: str | None, include_duplicates: bool) -> tuple[str, str]:
     """(rows SQL, count SQL). `where` filters documents; a duplicate goes with the document it copies."""
     # The condition sees only the documents table (a subquery), so `site` is never ambiguous.
     selected = f"(SELECT * FROM documents WHERE {where or 1}) AS d"
-    docs = f"SELECT d.id, d.text, d.url, d.title, d.site, d.published, d.meta, NULL, NULL, NULL FROM {selected}"
+    report = ", ".join(f"d.{f}" for f in REPORT_FIELDS)
+    docs = f"SELECT d.id, d.text, d.url, d.title, d.site, d.published, {report}, d.meta, NULL, NULL, NULL FROM {selected}"
     count = f"SELECT (SELECT count(*) FROM {selected})"
     if include_duplicates:
         # A duplicate's own id is that of its (url, part); its text is the stored copy's.
         docs += (f" UNION ALL SELECT x.url || '#' || x.part, d.text, x.url, coalesce(x.title, d.title), x.site, "
-                 f"d.published, d.meta, d.id, x.kind, x.similarity FROM duplicates AS x JOIN {selected} ON d.id = x.dup_of")
+                 f"d.published, {report}, d.meta, d.id, x.kind, x.similarity FROM duplicates AS x "
+                 f"JOIN {selected} ON d.id = x.dup_of")
         count += f" + (SELECT count(*) FROM duplicates AS x JOIN {selected} ON d.id = x.dup_of)"
     return docs + " ORDER BY 3, 1", count
 
 
 def records(cursor):
     from pipelines.model import document_id
-    for doc_id, text, url, title, site, published, meta, dup_of, kind, similarity in cursor:
+    for row in cursor:
+        doc_id, text, url, title, site, published = row[:6]
+        report = dict(zip(REPORT_FIELDS, row[6:6 + len(REPORT_FIELDS)]))
+        meta, dup_of, kind, similarity = row[6 + len(REPORT_FIELDS):]
         try:
             meta = json.loads(meta) if meta else {}
         except ValueError:
             meta = {"raw": meta}
+        for f in LIST_FIELDS:
+            try:
+                report[f] = json.loads(report[f]) if report[f] else []
+            except ValueError:
+                report[f] = []
         if dup_of:
             url_part = doc_id.rsplit("#", 1)
             doc_id = document_id(url_part[0], int(url_part[1]))
             meta = {**meta, "duplicate_of": dup_of, "duplicate_kind": kind, "similarity": similarity}
-        yield {"id": doc_id, "text": text, "url": url, "title": title, "site": site, "published": published, "meta": meta}
+        yield {"id": doc_id, "text": text, "url": url, "title": title, "site": site, "published": published,
+               **report, "meta": meta}
+
+
+def _flat(r: dict) -> dict:
+    """A record for csv and parquet: meta and the lists as JSON strings."""
+    out = {**r, "meta": json.dumps(r["meta"], ensure_ascii=False)}
+    for f in LIST_FIELDS:
+        out[f] = json.dumps(r[f], ensure_ascii=False)
+    return out
 
 
 class JsonlWriter:
@@ -72,7 +93,7 @@ class CsvWriter:
 
     def write(self, rows):
         for r in rows:
-            self.w.writerow({**r, "meta": json.dumps(r["meta"], ensure_ascii=False)})
+            self.w.writerow(_flat(r))
 
     def close(self):
         pass
@@ -88,8 +109,8 @@ class ParquetWriter:
 
     def write(self, rows):
         if rows:
-            columns = {f: [r[f] for r in rows] for f in FIELDS}
-            columns["meta"] = [json.dumps(m, ensure_ascii=False) for m in columns["meta"]]
+            flat = [_flat(r) for r in rows]
+            columns = {f: [r[f] for r in flat] for f in FIELDS}
             self.w.write_table(self.pa.table(columns, schema=self.schema))
 
     def close(self):
@@ -105,7 +126,8 @@ class ParquetWriter:
               help="also a row per copy found elsewhere (its own url and id, the stored text; meta.duplicate_of)")
 @click.option("--progress/--no-progress", default=None, help="progress bar on stderr (default: long exports on a terminal)")
 def export(out, db_path, fmt, where, include_duplicates, progress):
-    """Write the documents as jsonl, parquet or csv: id, text, url, title, site, published, meta.
+    """Write the documents as jsonl, parquet or csv: id, text, url, title, site, published, the
+    report metadata (doc_types, admin_level, department, region, years, doc_date) and meta.
 
     OUT may be `-` (stdout) for jsonl and csv. The file is written under a temporary name and
     renamed when complete, so an interrupted export leaves no half file behind.
@@ -114,6 +136,7 @@ def export(out, db_path, fmt, where, include_duplicates, progress):
     Example:
         docsites export --db corpus.db --format parquet corpus.parquet --where "published >= '2020'"
         docsites export corpus.jsonl --include-duplicates
+        docsites export county-2023.csv --where "admin_level = '县' AND years LIKE '%2023%'"
     """
     fmt = fmt or next((f for f in FORMATS if out.endswith("." + f)), None)
     if not fmt:
