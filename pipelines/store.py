@@ -148,13 +148,16 @@ def _migrate_documents(db) -> None:
     order (text last), rowids kept (the search index is keyed by them), and the new columns filled
     from each document's title and text. Runs once, inside ensure_schema's transaction."""
     from . import docmeta
-    old = [c for c in db["documents"].columns_dict if c in DOCUMENT_COLUMNS]
+    old = list(db["documents"].columns_dict)
     logger.info("documents: adding the report metadata columns (%d documents)", db["documents"].count)
     db.execute("DROP TABLE IF EXISTS documents_migrating")
     for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' "
                                "AND sql IS NOT NULL").fetchall():
         db.execute(f"DROP INDEX [{index}]")  # their names are the new table's
     _create_documents(db, "documents_migrating")
+    for column in old:  # a column someone added by hand is kept (after the text)
+        if column not in DOCUMENT_COLUMNS:
+            db.execute(f"ALTER TABLE documents_migrating ADD COLUMN [{column}]")
     cols = ", ".join(f"[{c}]" for c in old)
     db.execute(f"INSERT INTO documents_migrating (rowid, {cols}) SELECT rowid, {cols} FROM documents")
     db.execute("DROP TABLE documents")  # its triggers go with it; the search hook makes them again
