@@ -102,7 +102,16 @@ def _is_logo(h1) -> bool:
 
 
 def _html_title(root) -> str | None:
-    """The first <h1> that is not the site's logo, else the <title> (cleaned later)."""
+    """The heading (h1-h3) the <title> starts with, the longest if several (the document's own
+    heading: the <title> adds the site's name; a column name or an author line in a heading is not
+    it); else the first <h1> that is not the site's logo; else the <title> (cleaned later)."""
+    t = root.find(".//title")
+    page_title = re.sub(r"\s+", "", t.text) if t is not None and t.text else ""
+    if page_title:
+        heads = [re.sub(r"\s+", " ", h.text_content()).strip() for h in root.iter("h1", "h2", "h3") if not _is_logo(h)]
+        heads = [h for h in heads if 4 <= len(h) <= 100 and page_title.startswith(re.sub(r"\s+", "", h))]
+        if heads:
+            return max(heads, key=len)
     for h1 in root.iter("h1"):
         t = re.sub(r"\s+", " ", h1.text_content()).strip()
         if not _is_logo(h1) and 2 <= len(t) <= 100:

@@ -222,6 +222,43 @@ def has_headline(item, min_chars: int = TEASER_HEADLINE) -> bool:
     return False
 
 
+# the link under an excerpt to the page it comes from: 阅读全文 », 继续阅读, Read more
+READ_MORE = re.compile(r"^\s*(阅读全文|继续阅读|阅读更多|查看全文|查看详情|全文|read more|continue reading|more)"
+                       r"\s*[»>›→…\.]*\s*$", re.I)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+HANDLE = re.compile(r"^\s*@?[A-Za-z0-9_.\-]+\s*$")  # a user name or id, not a headline
+
+
+def _target(a) -> str | None:
+    """Where a link goes when that is another page (not an anchor on this one, not a script)."""
+    href = (a.get("href") or "").strip()
+    return None if not href or href.startswith("#") or href.lower().startswith("javascript:") else href
+
+
+def is_excerpt(item) -> bool:
+    """Whether `item` is an excerpt of another page, whatever its length: a read-more link
+    (阅读全文 ») to the page its title or picture links to as well, or a heading that is a link
+    of headline length (not a user name: a post's heading can be its author). A post of a thread
+    has neither; a blog's list of its other posts has one or both."""
+    targets: dict = {}
+    more = []
+    for a in item.iter("a"):
+        href = _target(a)
+        if href is None:
+            continue
+        targets[href] = targets.get(href, 0) + 1
+        if READ_MORE.match(a.text_content()):
+            more.append(href)
+    if any(targets[h] >= 2 for h in more):
+        return True
+    for h in item.iter(*HEADINGS):
+        for a in (*h.iter("a"), *h.iterancestors("a")):  # <h3><a href>…</a></h3> or <a href><h3>…</h3></a>
+            text = a.text_content()
+            if _target(a) and _text_len(text) >= TEASER_HEADLINE and not HANDLE.match(text):
+                return True
+    return False
+
+
 def _mark_teasers(root) -> None:
     """Mark lists of related-article teasers as chrome: many look-alike siblings, each short and
     led by a headline link to another page. A news page's "related" block often holds more text
@@ -239,9 +276,9 @@ def _mark_teasers(root) -> None:
         teasers = 0
         for item in items:
             chars = _text_len(item.text_content())
-            if not chars or chars > TEASER_ITEM_MAX:
+            if not chars:
                 continue
-            if has_headline(item):
+            if (chars <= TEASER_ITEM_MAX and has_headline(item)) or is_excerpt(item):
                 teasers += 1
         if teasers >= 0.6 * len(items) and teasers >= TEASER_MIN_ITEMS:
             el.set("data-chrome", "1")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .html import has_headline
+from .html import has_headline, is_excerpt
 from .rules import Rules, load
 
 logger = logging.getLogger(__name__)
@@ -46,11 +46,12 @@ def _text_of(el) -> str:
     return "".join(t for t in el.itertext() if t)
 
 
-def post_share(body, rules: Rules) -> tuple[int, float]:
-    """(posts, share of non-link text) of the largest run of look-alike blocks carrying a time."""
+def post_run(body, rules: Rules) -> tuple[int, float, object]:
+    """(posts, share of non-link text, their parent) of the largest run of look-alike blocks
+    carrying a time. Teasers and excerpts of other pages are not posts."""
     total, link = _own_text(body)
     page = max(total - link, 1)
-    best = (0, 0.0)
+    best = (0, 0.0, None)
     for el in body.iter():
         if not isinstance(el.tag, str) or len(el) < MIN_POSTS:
             continue
@@ -64,17 +65,76 @@ def post_share(body, rules: Rules) -> tuple[int, float]:
             posts = []
             for item in items:
                 chars, links = _own_text(item)
-                if chars <= TEASER_MAX and has_headline(item, HEADLINE):
+                if (chars <= TEASER_MAX and has_headline(item, HEADLINE)) or is_excerpt(item):
                     continue
                 if chars - links >= POST_MIN_TEXT and rules.byline_time.search(_text_of(item)):
                     posts.append(chars - links)
             if len(posts) >= MIN_POSTS and len(posts) > best[0]:
-                best = (len(posts), sum(posts) / page)
+                best = (len(posts), sum(posts) / page, el)
     return best
 
 
+def post_share(body, rules: Rules) -> tuple[int, float]:
+    """(posts, share of non-link text) of the largest run of look-alike blocks carrying a time."""
+    return post_run(body, rules)[:2]
+
+
+# class/id words of the area that holds an article's comments (camelCase too: commentList)
+COMMENT_ATTR = re.compile(r"comment|(^|[-_ ])(cmts?|discuss(ion)?s?|pinglun)([-_ ]|$)", re.I)
+ARTICLE_PARAS = 2  # blocks of prose between the headline and the comments that make an article
+PARA_MIN = 15  # characters of such a block
+SENTENCE = re.compile(r"[。！？!?…”」]\s*$")
+
+
+def comment_area(posts_parent):
+    """The comment-named element holding the posts (the posts' parent or an ancestor), or None."""
+    for el in (posts_parent, *posts_parent.iterancestors()):
+        if el.tag in ("body", "html"):
+            return None
+        if COMMENT_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            return el
+    return None
+
+
+def _own_line(el) -> str:
+    """The text of an element outside its block children (a paragraph's words)."""
+    parts = [el.text or ""]
+    for child in el:
+        if not isinstance(child.tag, str):  # a comment: only its tail is text
+            parts.append(child.tail or "")
+        elif child.tag in ("p", "div", "section", "article", "ul", "ol", "table", "li", "blockquote"):
+            parts.append(child.tail or "")
+        else:
+            parts.append(_text_of(child) + (child.tail or ""))
+    return WS.sub("", "".join(parts))
+
+
+def article_before(body, area) -> bool:
+    """Whether an article stands before `area` on the page: the page's headline (its first
+    `<h1>`, else `<h2>`) outside the area, then ≥ 2 blocks of prose before the area starts."""
+    heads = [h for tag in ("h1", "h2") for h in body.iter(tag)][:1]
+    if not heads or any(a is area for a in heads[0].iterancestors()):
+        return False
+    head, seen, paras = heads[0], False, 0
+    for el in body.iter():
+        if el is area:
+            break
+        if el is head:
+            seen = True
+            continue
+        if seen and isinstance(el.tag, str) and el.tag not in ("a", "span", "em", "strong", "b", "i", "font"):
+            line = _own_line(el)
+            if len(line) >= PARA_MIN and SENTENCE.search(line):
+                paras += 1
+    return paras >= ARTICLE_PARAS
+
+
 def is_thread(root, lines: list[str] | None = None, rules: Rules | None = None) -> bool:
-    """Whether a parsed page is a thread; `lines`: the page flattened (html.flatten of the body)."""
+    """Whether a parsed page is a thread; `lines`: the page flattened (html.flatten of the body).
+
+    Posts in a comment-named area under an article (`article_before`) are the article's comments,
+    however much text they hold: the page is no thread, and the area is marked as chrome
+    (`data-chrome`) for the body finder, which runs on the same tree."""
     rules = rules or load()
     body = root.find("body") if root is not None else None
     if body is None:
@@ -87,8 +147,14 @@ def is_thread(root, lines: list[str] | None = None, rules: Rules | None = None) 
     for el in list(body.iter(*SKIP)):
         if el.getparent() is not None:
             el.drop_tree()
-    posts, share = post_share(body, rules)
-    return posts >= MIN_POSTS and share >= POST_SHARE
+    posts, share, parent = post_run(body, rules)
+    if posts < MIN_POSTS:
+        return False
+    area = comment_area(parent)
+    if area is not None and article_before(body, area):
+        area.set("data-chrome", "1")
+        return False
+    return share >= POST_SHARE
 
 
 def with_title(lines: list[str], title: str | None) -> list[str]:

@@ -195,3 +195,12 @@ def test_hidden_copy_and_hidden_block_beside_the_layout_are_not_joined():
     page = f"<html><body><div class='main'><h1>暴雨预警</h1><div class='txt'>{para * 2}{copy}</div></div>{template}</body></html>"
     text = extract_page(Page(url="http://news.example/r/1.html", body=page.encode())).documents[0].text
     assert text.count("暴雨蓝色预警") == 2 and "审核后显示" not in text
+
+
+def test_title_is_the_heading_the_page_title_starts_with():
+    body = ("<html><head><title>维护共同利益需联手抵制保护主义_评论_样例新闻网</title></head><body>"
+            "<h1>全部导航</h1><div class='crumb'>首页 > 评论</div><h2>维护共同利益需联手抵制保护主义</h2>"
+            "<div class='content'><p>" + "保护主义损害各国共同利益，开放合作才是正确选择。" * 3 + "</p></div></body></html>")
+    doc = extract_page(Page(url="http://news.example/c/3.html", body=body.encode())).documents[0]
+    assert doc.title == "维护共同利益需联手抵制保护主义"
+    assert "维护共同利益需联手抵制保护主义" not in doc.text  # the heading is the title, not body text

@@ -29,6 +29,8 @@ def fixture_is_thread(name: str) -> bool:
     ("article-teasers.html", False),
     ("thread-answers.html", True),    # a Q&A page: `3 个回答`
     ("article-related.html", False),  # a picture-news list with dates beside the article
+    ("article-heavy-comments.html", False),  # comments outweigh the article, in a comment area under it
+    ("blog-excerpts.html", False),    # dated excerpts of other posts beside the post
 ])
 def test_thread_detection(name, expected):
     assert fixture_is_thread(name) is expected
@@ -79,3 +81,38 @@ def test_replies_quoting_links_are_posts_not_teasers():
     root = html.parse(page)
     html.density_bodies(root, thread=True)
     assert root.find(".//div[@class='replies']").get("data-chrome") != "1"
+
+
+def test_article_whose_comments_outweigh_it_keeps_the_article_alone():
+    page, gold = load_fixture(os.path.join(EXTRACT, "article-heavy-comments.html"))
+    text = extract_page(page).documents[0].text
+    assert text == gold[0]["text"]  # before: the comments, as a thread
+
+
+def test_blog_post_beside_excerpts_of_other_posts_is_the_post_alone():
+    page, gold = load_fixture(os.path.join(EXTRACT, "blog-excerpts.html"))
+    doc = extract_page(page).documents[0]
+    assert doc.text == gold[0]["text"] and doc.title == "阳台上的第一茬草莓"
+    root = html.parse(page.body.decode())
+    items = root.xpath("//div[@class='post-excerpt']")
+    assert items and all(html.is_excerpt(x) for x in items)  # short titles: read-more to the same page
+    assert not html.is_excerpt(root.xpath("//div[@class='post']")[0])
+
+
+def test_social_post_with_many_comments_is_a_thread():
+    # no headline and one line of post above a comment area: a post with its replies, all kept
+    cmt = ("<div class='comment-item'><a href='/u/{0}'>网友{0}</a><span>{0}小时前</span>"
+           "<p>我也遇到过同样的情况，后来换了一家店才解决，第{0}次来说一下。</p></div>")
+    page = ("<html><body><div class='feed'><a href='/u/0'>博主</a><p>今天的快递又晚了三天，大家有没有遇到？</p></div>"
+            "<div class='comment-list'>" + "".join(cmt.format(i) for i in range(1, 6)) + "</div></body></html>")
+    assert is_thread(page)
+
+
+def test_posts_headed_by_their_authors_are_posts_not_excerpts():
+    post = ("<article class='Post'><h3><a href='/u/user{0}'>user{0}</a></h3><span>2024-03-0{0} 10:00</span>"
+            "<div class='Post-body'><p>这个问题我也碰到过，重装驱动以后就好了，可以试试看。</p></div></article>")
+    page = ("<html><body><h1>显卡驱动装不上怎么办</h1><div class='PostStream'>"
+            + "".join(post.format(i) for i in range(1, 6)) + "</div></body></html>")
+    root = html.parse(page)
+    assert not any(html.is_excerpt(x) for x in root.iter("article"))
+    assert is_thread(page)
