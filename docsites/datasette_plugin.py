@@ -12,6 +12,10 @@ databases that hold the docsites search index (`documents_fts`, pipelines/search
   any result column named `snippet` (the canned `search` query) renders its <mark> tags.
 * A `year` facet type (`{"year": "published"}` in metadata.yml) counts documents per year of an
   ISO date column and filters with `published__startswith=YEAR`.
+* A `tags` facet type (`{"tags": "doc_types"}`) counts the items of a JSON array column and filters
+  with Datasette's own `doc_types__arraycontains=工作总结` (numbers: `years__contains=2023`). Datasette's `array` facet does the same
+  but its SQL drags every column of every matching row (`distinct j.value, inner.*`), the whole
+  text included; this one reads the array column only.
 """
 from __future__ import annotations
 
@@ -148,6 +152,60 @@ class YearFacet(Facet):
         return results, timed_out
 
 
+class TagsFacet(Facet):
+    """Documents per item of a JSON array column (`doc_types`, `years`): `{"tags": "doc_types"}`."""
+
+    type = "tags"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        pairs = self.get_querystring_pairs()
+        size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config, source = source_and_config["config"], source_and_config["source"]
+            column = config.get("column") or config["simple"]
+            col = escape_sqlite(column)
+            # the subquery is flattened: SQLite reads this one column of each matching row
+            sql = f"""
+                select j.value as value, count(*) as count
+                from ({self.sql}) as inner_rows, json_each(case when json_valid(inner_rows.{col})
+                                                       then inner_rows.{col} else '[]' end) as j
+                group by j.value order by count desc, value limit {size + 1}"""
+            try:
+                rows = (await self.ds.execute(
+                    self.database, sql, self.params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )).rows
+            except Exception as e:  # noqa: BLE001 - a timed-out facet is reported, not fatal
+                if e.__class__.__name__ == "QueryInterrupted":
+                    timed_out.append(column)
+                    continue
+                raise
+            values = []
+            for row in rows[:size]:
+                value = str(row["value"])
+                # arraycontains compares the query's text with the items: right for text (工作总结),
+                # never equal for numbers (years), which `contains` finds in the array's JSON
+                key = f"{column}__arraycontains" if isinstance(row["value"], str) else f"{column}__contains"
+                selected = (key, value) in pairs
+                toggle = (path_with_removed_args(self.request, {key: value}) if selected
+                          else path_with_added_args(self.request, {key: value}))
+                values.append({
+                    "value": value, "label": value, "count": row["count"],
+                    "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected,
+                })
+            results.append({
+                "name": column, "type": self.type, "results": values,
+                "hideable": source != "metadata",
+                "toggle_url": path_with_removed_args(self.request, {"_facet_tags": column}),
+                "truncated": len(rows) > size,
+            })
+        return results, timed_out
+
+
 @hookimpl
 def register_facet_classes():
-    return [YearFacet]
+    return [YearFacet, TagsFacet]

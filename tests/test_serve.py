@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from docsites.verbs.serve import load_metadata
-from pipelines import store
+from pipelines import docmeta, store
 from pipelines.model import Document
 from tests.conftest import BIN
 
@@ -44,7 +44,8 @@ def add(db, key, title, text, published):
     with store.transaction(db):
         return store.record_document(
             db, Document(url=f"http://wk.example/doc/{key}.html", site="wk.example", title=title, text=text,
-                         lang="zh", published=published), content_hash=key)
+                         lang="zh", published=published, **docmeta.describe(title, text).to_json()),
+            content_hash=key)
 
 
 def make_corpus(path):
@@ -150,8 +151,14 @@ def test_search_box_page_highlights_matches(served):
 def test_metadata_facets_and_canned_queries(served):
     data = served.json(f"/{served.name}/documents.json", _size=1)
     facets = data["facet_results"]
-    assert {"site", "lang", "traditional", "truncated", "published"} <= set(facets)
-    years = {r["value"]: r["count"] for r in facets["published"]["results"]}
+    assert set(facets) == {"doc_types", "admin_level", "department", "years", "site"}
+    assert {r["value"]: r["count"] for r in facets["doc_types"]["results"]} == {
+        "工作总结": 1, "工作计划": 1, "工作报告": 1, "述职报告": 1}
+    assert {r["value"]: r["count"] for r in facets["admin_level"]["results"]} == {"市": 2}
+    assert {r["value"]: r["count"] for r in facets["years"]["results"]} == {"2023": 1}
+    # the year of `published` is still a click away
+    years = {r["value"]: r["count"] for r in served.json(f"/{served.name}/documents.json", _facet_year="published")[
+        "facet_results"]["published"]["results"]}
     assert years == {"2023": 1, "2022": 1, "2021": 1}
     assert served.json(f"/{served.name}/duplicates.json")["facet_results"]["kind"]["results"][0]["value"] == "exact"
     assert served.json(f"/{served.name}/rejected.json")["facet_results"]["reason"]["results"][0]["value"] == "language"
@@ -166,10 +173,65 @@ def test_metadata_facets_and_canned_queries(served):
     assert [(c["copy"], c["url"]) for c in copies] == [
         ("stored", "http://wk.example/doc/keji.html"), ("duplicate", "http://copy.example/1")]
     per_year = served.json(f"/{served.name}/documents_per_site_and_year.json", _shape="array")
-    assert {(r["year"], r["documents"]) for r in per_year} == {("2023", 1), ("2022", 1), ("2021", 1), ("unknown", 1)}
+    assert {(r["year"], r["documents"]) for r in per_year} == {("2023", 1), ("unknown", 3)}   # years, then doc_date
     assert served.json(f"/{served.name}/rejections_by_reason.json", _shape="array")[0]["reason"] == "language"
     [run] = served.json(f"/{served.name}/crawl_runs_with_stats.json", _shape="array")
     assert (run["spider"], run["documents"], run["duplicates"], run["rejected"]) == ("docsites", len(DOCS), 1, 1)
+
+
+def test_facet_filters_and_the_type_level_year_query(served):
+    """The facets' own links filter: type 工作总结, level 市, year 2023 is the one city summary."""
+    data = served.json(f"/{served.name}/documents.json", _size=50)
+    link = next(r["toggle_url"] for r in data["facet_results"]["doc_types"]["results"] if r["value"] == "工作总结")
+    assert "doc_types__arraycontains=" in link
+    rows = served.json(f"/{served.name}/documents.json", _shape="array", doc_types__arraycontains="工作总结",
+                       admin_level="市", years__contains="2023")
+    assert [r["title"] for r in rows] == ["市科技局2023年工作总结"]
+    hits = served.json(f"/{served.name}/documents_of_type_level_year.json", _shape="array",
+                       type="工作总结", level="市", year="2023", department="", q="創新")
+    assert [h["title"] for h in hits] == ["市科技局2023年工作总结"] and "<mark>创新</mark>" in hits[0]["snippet"]
+    assert served.json(f"/{served.name}/documents_of_type_level_year.json", _shape="array",
+                       type="工作总结", level="县", year="2023", department="", q="") == []
+
+
+def test_traditional_script_finds_simplified_documents(served):
+    """總結 ≡ 总结, in ?_search=, the search box page and the canned search query."""
+    assert search_keys(served, "總結") == search_keys(served, "总结") == {"keji"}
+    assert search_keys(served, "知識產權") == {"beijing", "heji"}
+    assert "<mark>工作总结</mark>" in served.get(f"/{served.name}/documents", _search="工作總結")
+    hits = served.json(f"/{served.name}/search.json", q="述職報告", _shape="array")
+    assert [h["title"] for h in hits] == ["述职报告合集"] and "<mark>述职报告</mark>" in hits[0]["snippet"]
+
+
+def test_tables_read_well(served):
+    """documents first, the machinery's tables hidden, the column glossary folded away."""
+    page = served.get(f"/{served.name}")
+    listed = [t for t in ("documents", "crawl_runs", "duplicates", "pages", "rejected") if f">{t}</a>" in page]
+    assert listed[0] == "documents" and page.index(">documents</a>") < page.index(">crawl_runs</a>")
+    for internal in ("_schema", "dedup_signatures", "documents_fts_pending", "documents_fts_stale"):
+        assert f">{internal}</a>" not in page
+    table = served.get(f"/{served.name}/documents")
+    assert '<details class="docsites-glossary">' in table and "column-descriptions" not in table
+
+
+def test_plain_sqlite_delete_and_update_then_serve(tmp_path):
+    """corpus.db written with Python's sqlite3 and no docsites function: serve finds what is there."""
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM documents WHERE url LIKE '%/beijing.html'")
+        conn.execute("UPDATE documents SET text = '乡村振兴战略全面推进。' WHERE url LIKE '%/jiaoyu.html'")
+    conn.close()
+    server = Server(path)
+    try:
+        titles = lambda term: {r["title"] for r in server.json("/corpus/documents.json", _search=term, _shape="array")}  # noqa: E731
+        assert titles("北京市人民政府") == set() and titles("知识产权") == {"述职报告合集"}
+        assert titles("乡村振兴") == {"学校教育工作计划"} and titles("立德树人") == set()
+        hits = server.json("/corpus/search.json", q="鄉村振興", _shape="array")
+        assert [h["title"] for h in hits] == ["学校教育工作计划"]
+    finally:
+        server.stop()
 
 
 def count_documents(path):
