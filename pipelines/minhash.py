@@ -11,7 +11,10 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+
+# datasketch itself is imported only where a datasketch object is asked for (`lean_minhash`):
+# importing it pulls in scipy, 1.4 s of start-up for every process that dedups (the CLI, the
+# crawl's writer), and nothing on the hot path needs it.
 
 # Rolling-hash base and the odd multiplier that folds the 64-bit shingle hash to 32 bits.
 _BASE = np.uint64(0x100000001B3)
@@ -62,8 +65,13 @@ def shingles(text: str, n: int) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's affine32 permutations (`MinHash(num_perm, seed, scheme="affine32").permutations`,
+    drawn the way datasketch 2.x draws them; tests/test_dedup.py checks they are the same): an odd
+    multiplier and an offset per permutation, from numpy's RandomState(seed)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
@@ -99,8 +107,9 @@ def signature(hv32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     return sig
 
 
-def lean_minhash(sig: np.ndarray, seed: int) -> LeanMinHash:
+def lean_minhash(sig: np.ndarray, seed: int):
     """The signature as a datasketch LeanMinHash (for datasketch's own LSH classes)."""
+    from datasketch import LeanMinHash
     return LeanMinHash(seed=seed, hashvalues=sig, scheme="affine32")
 
 
