@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
@@ -108,21 +109,32 @@ class Fingerprint:
     sig: np.ndarray           # MinHash of the whole text
     psig: np.ndarray          # MinHash of its opening
     nshingles: int            # distinct shingles
+    distinct: np.ndarray | None = None  # the distinct shingle hashes, sorted
 
     def shingle_set(self) -> np.ndarray:
-        return np.unique(self.hv64)
+        if self.distinct is None:
+            self.distinct = np.unique(self.hv64)
+        return self.distinct
+
+
+def distinct_shingles(hv64: np.ndarray) -> np.ndarray:
+    """np.unique(hv64): sorted, each hash once."""
+    ordered = np.sort(hv64)
+    if ordered.size < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def fingerprint(text: str, config: DedupConfig, normalised: bool = False) -> Fingerprint:
+    """Everything dedup needs of a text; pure, so extraction workers take it off the writer."""
     norm = text if normalised else normalise(text)
     hv64 = minhash.shingle_hashes64(norm, config.shingle)
     hv32 = minhash.fold32(hv64)
     sig = minhash.signature(hv32, config.num_perm, config.seed)
     nprefix = max(config.prefix_chars - config.shingle + 1, 1)
     psig = minhash.signature(hv32[:nprefix], config.prefix_perm, config.seed + 1)
-    distinct = np.sort(hv64)
-    nshingles = int(np.count_nonzero(distinct[1:] != distinct[:-1]) + 1) if distinct.size else 0
-    return Fingerprint(norm, hv64, sig, psig, nshingles)
+    distinct = distinct_shingles(hv64)
+    return Fingerprint(norm, hv64, sig, psig, int(distinct.size), distinct)
 
 
 def band_keys(sig: np.ndarray, psig: np.ndarray, config: DedupConfig) -> list[int]:
@@ -194,7 +206,10 @@ class Deduplicator:
     """Finds the stored document a new one duplicates, and keeps the index in step with `documents`.
 
     `match` looks; `added`/`removed` must be called (in the same transaction) when a document is
-    stored, its text replaced, or it leaves the corpus. Nothing is held in memory between calls."""
+    stored, its text replaced, or it leaves the corpus. Between calls it holds only a bounded cache
+    of stored texts' shingle sets, keyed by content hash (a pure function of the text, so never stale)."""
+
+    SHINGLE_SET_CACHE = 1024  # stored documents' shingle sets kept (~16 KiB each for 2,000 characters)
 
     def __init__(self, db, config: DedupConfig | None = None, index_missing: bool = True):
         self.db = db
@@ -202,6 +217,7 @@ class Deduplicator:
         self.config = config or stored_config(db)
         self._cache: tuple[str, Fingerprint] | None = None
         self._norm_cache: tuple[str, str] | None = None
+        self._sets: OrderedDict[str, np.ndarray] = OrderedDict()
         self._check_params()
         if index_missing:
             self.index_missing()
@@ -253,6 +269,12 @@ class Deduplicator:
     def content_hash(self, text: str) -> str:
         """`content_hash(text)`, sharing the normalised text with the fingerprint taken next."""
         return hashlib.sha1(self._normalised(text).encode("utf-8")).hexdigest()
+
+    def prime(self, text: str, fp: Fingerprint) -> None:
+        """`fp` is `fingerprint(text)` with this index's config, taken elsewhere (an extraction
+        worker): the hash and the match that follow use it instead of taking it again."""
+        self._norm_cache = (text, fp.norm)
+        self._cache = (text, fp)
 
     def _fingerprint(self, text: str) -> Fingerprint:
         if self._cache is not None and self._cache[0] is text:
@@ -313,13 +335,26 @@ class Deduplicator:
     def compare(self, fp: Fingerprint, doc_id: str, text: str | None = None) -> dict | None:
         """Exact overlap of `fp` with stored document `doc_id` (its text read from `documents`);
         None if there is no such document (an index entry whose row something else deleted)."""
+        stored_hash = None
         if text is None:
-            row = self.db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
+            row = self.db.execute("SELECT text, content_hash FROM documents WHERE id = ?", [doc_id]).fetchone()
             if row is None:
                 return None
-            text = row[0] or ""
-        other = minhash.shingle_hashes64(normalise(text), self.config.shingle)
-        return overlap(fp.shingle_set(), np.unique(other))
+            text, stored_hash = row[0] or "", row[1]
+        return overlap(fp.shingle_set(), self._shingle_set(text, stored_hash))
+
+    def _shingle_set(self, text: str, text_hash: str | None) -> np.ndarray:
+        """The distinct shingles of a stored text: the copies of a report are compared with the same
+        stored document again and again, so the last few hundred are kept by content hash."""
+        if text_hash is not None and (found := self._sets.get(text_hash)) is not None:
+            self._sets.move_to_end(text_hash)
+            return found
+        shingles = distinct_shingles(minhash.shingle_hashes64(normalise(text), self.config.shingle))
+        if text_hash is not None:
+            self._sets[text_hash] = shingles
+            if len(self._sets) > self.SHINGLE_SET_CACHE:
+                self._sets.popitem(last=False)
+        return shingles
 
     def match(self, doc: Document, doc_hash: str, exclude=()) -> Match | None:
         """The stored document `doc` duplicates, if any (documents whose id is in `exclude` are
