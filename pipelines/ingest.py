@@ -2,16 +2,23 @@
 
 `Ingestor.ingest(page)` is what `docsites ingest`, `docsites rebuild` and the Scrapy item pipeline
 call. Extraction is pure and may run elsewhere (a worker process): `Ingestor.store(page, result)`
-takes its result, or the exception it raised, and does the database part in one transaction.
+takes its result, or the exception it raised, and does the database part in one transaction (a
+savepoint when the caller batches pages in a transaction of its own). `prepared()` runs that pure
+part, and the dedup fingerprints of what it found, in worker processes for a stream of pages.
 """
 from __future__ import annotations
 
+import collections
+import itertools
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from . import store
 from .decode import DecodeError
-from .dedup import Deduplicator
+from .dedup import DedupConfig, Deduplicator, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
 from .model import Document, Page, Rejection, document_id
 
@@ -40,17 +47,26 @@ class Ingestor:
         self.min_chars = min_chars
         self.keep_pages = keep_pages
         self.dedup = dedup or Deduplicator(db)
+        self._primed: dict[int, object] = {}  # id(document) -> its fingerprint, while it is stored
 
     def ingest(self, page: Page) -> list[Outcome]:
         return self.store(page, run_extraction(page))
 
-    def store(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
+    def store(self, page: Page, result: Extraction | Exception, fingerprints: list | None = None) -> list[Outcome]:
+        """`fingerprints`: the dedup fingerprints of `result.documents`, one each, if they were
+        taken with this index's config where the extraction ran (`prepare`)."""
         with store.transaction(self.db):
             encoding = result.encoding if isinstance(result, Extraction) else None
             if self.keep_pages:
                 store.save_page(self.db, page, encoding)
             held = self._held(page.url)
-            outcomes = self._outcomes(page, result)
+            if fingerprints and isinstance(result, Extraction):
+                for doc, fp in zip(result.documents, fingerprints):
+                    self._primed[id(doc)] = fp
+            try:
+                outcomes = self._outcomes(page, result)
+            finally:
+                self._primed.clear()
             store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
             self._rehome_orphans(held)
         return outcomes
@@ -79,6 +95,8 @@ class Ingestor:
         if len(doc.text) < self.min_chars:
             return self._reject(doc.url, "too_short", f"{len(doc.text)} chars < {self.min_chars}",
                                 doc.part, doc.site, doc.title)
+        if (fp := self._primed.get(id(doc))) is not None:
+            self.dedup.prime(doc.text, fp)
         doc_hash = self.dedup.content_hash(doc.text)
         held = self._held(doc.url, doc.part)
         held_id = next(iter(held), None)
@@ -164,6 +182,64 @@ def run_extraction(page: Page, hints: SiteHints | None = None) -> Extraction | E
     except Exception as e:  # noqa: BLE001 - any extractor failure becomes a rejection, not a lost page
         logger.warning("extraction failed for %s: %s", page.url, e)
         return e
+
+
+def prepare(page: Page, hints: SiteHints | None, config: DedupConfig | None) -> tuple:
+    """(run_extraction's result, the dedup fingerprints of its documents): the CPU work of a page
+    that needs no database, for a worker process; `Ingestor.store(page, *prepare(...))` stores it."""
+    result = run_extraction(page, hints)
+    if config is None or not isinstance(result, Extraction):
+        return result, None
+    return result, [fingerprint(doc.text, config) for doc in result.documents]
+
+
+def _prepare_chunk(chunk: list, config: DedupConfig | None) -> list:
+    return [prepare(page, hints, config) for page, hints in chunk]
+
+
+def prepared(tasks: Iterable, config: DedupConfig | None, workers: int, chunk: int = 8,
+             in_flight: int = 4) -> Iterator[tuple]:
+    """(page, result, fingerprints) for every (page, hints) of `tasks`, in their order.
+
+    With `workers` > 1 the work runs in that many worker processes, `chunk` pages a message and at
+    most `in_flight` chunks a worker ahead of the caller (memory grows with workers, not pages),
+    while the caller stores what came back. Workers are forked where the platform allows it: they
+    start in milliseconds with this process's modules, rules and OpenCC dictionaries loaded, where
+    spawned ones would import and load everything again (about a second of CPU each). Raises
+    concurrent.futures.process.BrokenProcessPool if a worker dies.
+    """
+    if workers <= 1:
+        for page, hints in tasks:
+            yield (page, *prepare(page, hints, config))
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    window: collections.deque = collections.deque()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        for batch in _chunks(tasks, chunk):
+            window.append((batch, pool.submit(_prepare_chunk, batch, config)))
+            if len(window) >= workers * in_flight:
+                yield from _results(*window.popleft())
+        while window:
+            yield from _results(*window.popleft())
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def _results(batch: list, future) -> Iterator[tuple]:
+    for (page, _), (result, fps) in zip(batch, future.result()):
+        yield page, result, fps
+
+
+def warm_up() -> None:
+    """Load what every page's extraction needs (rules, OpenCC's dictionaries, lxml) before worker
+    processes are forked, so they share it instead of each loading it again."""
+    body = ("<html><head><title>预热</title></head><body><div class='content'><p>"
+            + "本页只用于在启动时加载规则和简繁转换词典，內容不會被儲存。" * 6 + "</p></div></body></html>")
+    run_extraction(Page(url="http://warm-up.invalid/", body=body.encode("utf-8")))
 
 
 # Where a stored page's site hints come from when it is extracted again: callables (db, page) ->

@@ -11,13 +11,13 @@ Extraction runs in worker processes; the database work stays in this one.
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 import click
 
 from docsites.cli import db_option, fail, open_db_or_fail
 from crawler.pageroles import PageHints
+from docsites.progress import Progress
 from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
 from pipelines import store
 from pipelines.dedup import Deduplicator
@@ -64,7 +64,7 @@ def rebuild(db_path, workers, keep_languages, min_chars, profiles_dir):
     """Re-run extraction and dedup over the raw pages kept in the database (no network).
 
     Use it after changing extraction rules or dedup settings. One transaction: interrupting it
-    leaves the corpus as it was.
+    leaves the corpus as it was. Shows a progress bar on a terminal, a line every 10 s otherwise.
 
     \b
     Example:
@@ -81,7 +81,7 @@ def rebuild(db_path, workers, keep_languages, min_chars, profiles_dir):
     run_id = store.start_run(db, "rebuild", {"workers": workers, "keep_languages": keep_languages,
                                              "min_chars": min_chars, "profiles": profiles_dir})
     started = time.monotonic()
-    with click.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
+    with Progress(total, "rebuild") as bar:
         last = [0]
 
         def progress(n):
