@@ -117,6 +117,7 @@ class GenPage:
     html: bytes
     cluster: int
     variant: dict
+    text: str = ""  # the document as published on this page (simplified script): the gold text
 
 
 class Writer:
@@ -246,7 +247,7 @@ def generate(n_docs: int = 300, seed: int = 1) -> list[GenPage]:
                 variant["traditional"] = True
             path = {"kv": f"doc/{doc_no}.html", "member": f"d-{doc_no}.html", "uploader": f"p-{doc_no}.html",
                     "article": f"article/{doc_no}"}[family]
-            pages.append(GenPage(f"http://{site}/{path}", html.encode("utf-8"), src.cluster, variant))
+            pages.append(GenPage(f"http://{site}/{path}", html.encode("utf-8"), src.cluster, variant, text))
     rng.shuffle(pages)
     return pages
 
