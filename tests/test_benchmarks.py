@@ -22,6 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
      r"index: 2000 documents.*\n.*add one document to the 2000-document index .* median [\d.]+ ms"),
     (["search_bench.py", "--docs", "200"], r"index check: ok"),
     (["eval_extract.py"], r"mean F1"),
+    (["ingest_bench.py", "--pages", "40"],
+     r"naive: \d+ pages .* duplicate-cluster F1 [\d.]+, mean text F1 [\d.]+.*\n"
+     r"docsites ingest: \d+ pages .* peak RSS \d+ MiB; duplicate-cluster F1 [\d.]+.*\n"
+     r"docsites ingest is [\d.]+x the naive"),
 ], ids=lambda v: v[0] if isinstance(v, list) else None)
 def test_benchmark_runs(tmp_path, args, expect):
     if args[0] in ("dedup_scale.py", "search_bench.py"):
