@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from . import intros, metadata, notices, watermark
 from .rules import Family, Rules
 
 SENTENCE_END = "。！？!?；;…”’」』）)】》"
@@ -63,7 +64,8 @@ def is_chrome_line(line: str, rules: Rules, family: Family | None = None) -> boo
         return True
     if any(p.search(line) for p in rules.thread_line_patterns):
         return True
-    return is_nav_line(line, rules) or is_meta_line(line, rules) or is_byline(line, rules)
+    return (is_nav_line(line, rules) or is_meta_line(line, rules) or is_byline(line, rules)
+            or metadata.is_spam_line(line))
 
 
 BARE_DATE = re.compile(r"\s*\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*")
@@ -85,6 +87,17 @@ def is_keyword_line(line: str) -> bool:
 
 
 # -- rules over the line list ------------------------------------------------------------------
+
+def drop_site_name(lines: list[str], rules: Rules) -> list[str]:
+    """Lines that are only the site's name, where the page names its site itself (a greeting bar
+    `欢迎来到X!`, `请在X上搜索`): the logo's text above the document."""
+    names = set()
+    for line in lines[:60]:
+        for p in rules.site_name_patterns:
+            if m := p.search(line):
+                names.add(m.group(m.lastindex))
+    return [x for x in lines if x not in names] if names else lines
+
 
 def drop_tips(lines: list[str], rules: Rules) -> list[str]:
     """A tip header (温馨提示:) and the numbered tips and contact lines right after it."""
@@ -143,21 +156,57 @@ def drop_header_keywords(lines: list[str]) -> list[str]:
     return out
 
 
+HEADER_LINE_MAX = 60
+
+
+def drop_header_zone(lines: list[str], title: str | None) -> list[str]:
+    """A page that prints its title two or three times above the body (范文 sites: title, date
+    line, a related title, the title again): the body starts after the last echo, when only short
+    lines that are not sentences stand between the echoes."""
+    t = norm_title(title)
+    if not t:
+        return lines
+    echoes = []
+    for i, line in enumerate(lines):
+        if is_prose(line):
+            break
+        if norm_title(line) == t:
+            echoes.append(i)
+    if len(echoes) < 2:
+        return lines
+    between = lines[echoes[0]:echoes[-1]]
+    if all(len(x) <= HEADER_LINE_MAX and not ends_sentence(x) for x in between):
+        return lines[:echoes[0]] + lines[echoes[-1] + 1:]
+    return lines
+
+
+# a title followed by one of these goes on as a sentence (X是为了…, X的…): it is not glued to a heading
+SENTENCE_GOES_ON = "是为的将在和与及了对从向由把被让使，,、：:（("
+
+
 def drop_title_echo(lines: list[str], title: str | None) -> list[str]:
     """Lines repeating the title (with or without .docx); a title glued to the body's first heading."""
     t = norm_title(title)
     if not t:
         return lines
+    lines = drop_header_zone(lines, title)
     out = []
     for line in lines:
         n = norm_title(line)
         if n == t:
             continue
         out.append(line)
+    if out and (m := PAGE_MARKER.match(out[0])) and m.group(1) == "1" and norm_title(out[0][m.end():]).startswith(t):
+        out[0] = out[0][m.end():]  # the first preview page's marker before the document's title
     if out and len(t) >= 6:
         first = out[0]
-        if first.startswith(t) and len(first) > len(t) + 20 and not first.startswith(t + "年"):
-            out[0] = first[len(t):].lstrip()
+        rest = first[len(t):].lstrip()
+        # the page's title glued to the document's own heading, which begins like it (区科技局… +
+        # 区科技局…): the echo goes. A first line that merely starts with the title (the document's
+        # own title line, `X是为了…`, `X1. 销售业务`) stays.
+        if (first.startswith(t) and len(first) > len(t) + 20 and not first.startswith(t + "年")
+                and first[len(t)] not in SENTENCE_GOES_ON and rest[:2] == t[:2]):
+            out[0] = rest
     return out
 
 
@@ -231,6 +280,9 @@ def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, ti
                 boilerplate=None, site: str | None = None) -> list[str]:
     """All line rules in order; what is left is the document (and any appended document)."""
     lines = [line.strip() for line in lines if line.strip()]
+    lines = drop_site_name(lines, rules)
+    lines = watermark.clean(lines)
+    lines = notices.drop(lines)
     lines = drop_tips(lines, rules)
     lines = drop_tail(lines, rules)
     lines = drop_promos(lines, rules)
@@ -238,6 +290,7 @@ def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, ti
     if boilerplate is not None and site:
         lines = [line for line in lines if not boilerplate.is_boilerplate(site, line)]
     lines = drop_header_keywords(lines)
+    lines = intros.drop(lines)
     lines = drop_title_echo(lines, title)
     lines = drop_teasers(lines)
     lines = rejoin_pages(lines, family)

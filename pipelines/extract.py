@@ -127,19 +127,6 @@ def _topic_title(root) -> str | None:
     return clean_title(_html_title(root))
 
 
-def _text_title(lines: list[str], rules: Rules) -> str | None:
-    """Title of a flattened page: a file name line (X.docx) near the top, else the first line
-    that is neither chrome nor prose."""
-    for line in lines:
-        if metadata.EXT.search(line) and len(line) <= 100 and not clean.is_chrome_line(line, rules):
-            return line
-    candidates = [x for x in lines if len(x) <= 80 and not clean.is_prose(x) and not clean.is_chrome_line(x, rules)]
-    for line in candidates:  # a line that ends like a document title (…工作总结, …方案)
-        if any(line.endswith(w) for w in rules.title_endings):
-            return line
-    return candidates[0] if candidates else None
-
-
 def _meta_date(root) -> str | None:
     for el in root.iter("meta"):
         name = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
@@ -177,7 +164,7 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str, hints: SiteHints 
     is no page at all."""
     if page.kind == "text":
         lines = [x.strip() for x in text.splitlines() if x.strip()]
-        title = metadata.member_share_title(lines) or _text_title(lines[:8], rules)
+        title = metadata.member_share_title(lines) or metadata.text_title(lines, rules)
         return lines, lines, title, None, "text", _family_id(lines, url, rules, hints)
     root = html.parse(text)
     body = root.find("body") if root is not None else None
@@ -226,6 +213,8 @@ def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -
     page_lines, lines, title, traditional = convert.simplify_page(page_lines, lines, title)
     if traditional and family_id is None:
         family_id = _family_id(page_lines, url, rules, hints)
+    if traditional and page.kind == "text":  # its title was chosen by rules that read simplified words
+        title = metadata.member_share_title(lines) or metadata.text_title(lines, rules)
     family = rules.family(family_id)
     if hints is not None:  # the site's own marks of where its documents start and end come first
         lines = hints.cut(lines)

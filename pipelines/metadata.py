@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import re
 
+from . import clean
+from .passes import load as load_vocabulary
 from .rules import Rules
 
+FILE_NAME = re.compile(r"^[^\s:：]{2,100}\.(docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
+# names of a paper's authors, spaced: 曾莉 张颖 陈冰 (a byline, not a title)
+AUTHOR_LINE = re.compile(r"^[\u4e00-\u9fff]{2,4}(\s+[\u4e00-\u9fff]{2,4}){1,7}$")
+PAGE_CAPTION = re.compile(r"^(.{4,80}?)_第\d+页$")
+LABELLED = re.compile(r"^[【\[][^】\]]{1,8}[】\]]")  # 【关键词】…, 【摘要】…: a field of the document
+# a section of the document (一、引言, 1.1 背景, （一）, 第二章): a heading in the body, not its title
+SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．\s]|第\S{1,3}[章节条部分篇])")
 DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 EXT = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|txt|wps)\b", re.I)
 SITE_SUFFIX = re.compile(r"\s*([-_|–—]|\s-\s)\s*[^-_|–—]{1,20}$")
@@ -83,3 +92,34 @@ def clean_title(title: str | None) -> str | None:
     t = re.sub(r"\(\d+页珍藏版\)$", "", t)
     t = EXT.sub("", t).strip()
     return t or None
+
+
+def is_spam_line(line: str) -> bool:
+    """A link farm's header line (adult or gambling words strung together with _ or |): not a
+    title and not the body. Three different spam words and no sentence."""
+    if len(line) > 160 or re.search(r"[。，,！？]", line):
+        return False
+    return len(set(load_vocabulary().spam_words.findall(line))) >= 3
+
+
+def text_title(lines: list[str], rules: Rules) -> str | None:
+    """Title of a flattened page: a file name line (X.docx) in the page's header, else a short line
+    the header repeats (范文 sites print the title two or three times), else the first line near
+    the top that is neither chrome, prose, a spam line nor an author byline."""
+    for line in lines[:40]:
+        if FILE_NAME.match(line):
+            return line
+    for line in lines[:10]:  # page images captioned X_第1页
+        if m := PAGE_CAPTION.match(line):
+            return m.group(1)
+    head = lines[:12]
+    candidates = [x for x in head if len(x) <= 80 and not clean.is_prose(x) and not clean.is_chrome_line(x, rules)
+                  and not is_spam_line(x) and not AUTHOR_LINE.match(x) and not LABELLED.match(x)
+                  and not SECTION_HEADING.match(x)]
+    for line in candidates:
+        if head.count(line) >= 2:
+            return line
+    for line in candidates:  # a line that ends like a document title (…工作总结, …方案)
+        if any(line.endswith(w) for w in rules.title_endings):
+            return line
+    return candidates[0] if candidates else None

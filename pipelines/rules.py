@@ -67,6 +67,7 @@ class Rules:
     byline_max: int = 60
     thread_line_patterns: list[re.Pattern] = field(default_factory=list)
     thread_markers: list[re.Pattern] = field(default_factory=list)
+    site_name_patterns: list[re.Pattern] = field(default_factory=list)
 
     def __post_init__(self):
         # a promo pattern runs only on lines holding its literal part (they scan every body line)
@@ -134,6 +135,7 @@ def load(rules_file: str = RULES_FILE, families_dir: str = FAMILIES_DIR) -> Rule
         byline_max=int(d.get("byline_max", 60)),
         thread_line_patterns=_compile(d.get("thread_line_patterns")),
         thread_markers=_compile(d.get("thread_markers")),
+        site_name_patterns=_compile(d.get("site_name_patterns")),
     )
 
 

@@ -22,6 +22,12 @@ LONG = "我局认真贯彻落实市委市政府各项决策部署,扎实推进�
     "2023年工作总结_第1页", "第1页 / 共43页", "- 上一篇:科技局局长招商引资工作汇报", "下一篇：社区工作计划",
     "Copyright © 2026 样例文库 版权所有", "网站客服:3074922707", "此文档下载收益归作者所有",
     "《X.docx》由会员分享,可在线阅读,更多相关《X(8页珍藏版)》请在某站上搜索。",
+    # download templates and 范文 headers
+    "本次下载需要5积分", "• 资源ID:778899   资源大小:12.5KB   全文页数:8页", "• 资源格式: PDF   下载积分:3金币",
+    "首页 某某文库 > 资源分类 > PDF文档下载", "• 工作总结>", "欢迎光临某某文库! | 帮助中心",
+    "社区安全工作方案.pdf", "---此处隐藏1200字,下载后查看---", "说明:本文内容仅供预览,部分内容可能不全",
+    "时间:", "来源:网友投稿", "更新时间:2023-05", "- 相关推荐", "- 某某工作方案 推荐度:", "关 键 词: 工作 方案",
+    "精品专区_国产高清_在线观看_亚洲一区_免费视频",
 ])
 def test_chrome_lines(rules, line):
     assert clean.is_chrome_line(line, rules)
@@ -181,3 +187,47 @@ def test_required_literal(pattern, literal):
 def test_promo_cut_only_where_its_literal_is(rules):
     lines = ["工作总结范文，海量公文素材资料，下载网址：x。今年我局完成了各项任务。", "本文由网友整理。正文在此。", "与推广无关的一行。"]
     assert clean.drop_promos(lines, rules) == ["今年我局完成了各项任务。", "正文在此。", "与推广无关的一行。"]
+
+
+def test_site_name_line_goes_where_the_page_names_its_site(rules):
+    lines = ["欢迎来到某某文库! | 帮助中心", "某某文库", "全部分类", LONG, "某某文库是本文的出处之一。"]
+    assert clean.clean_lines(lines, rules) == [LONG, "某某文库是本文的出处之一。"]
+
+
+def test_header_zone_between_title_echoes_goes(rules):
+    title = "社区卫生工作心得"
+    lines = [title, "时间:2021-01-03 17:25:30 心得体会", title, "校园保洁心得", title, LONG]
+    assert clean.clean_lines(lines, rules, title=title) == [LONG]
+
+
+def test_header_zone_with_a_sentence_between_echoes_keeps_it(rules):
+    title = "社区卫生工作心得"
+    lines = [title, "本文写于去年冬天。", title, LONG]
+    assert clean.clean_lines(lines, rules, title=title) == ["本文写于去年冬天。", LONG]
+
+
+def test_title_glued_to_a_heading_that_restates_it_goes_but_a_title_sentence_stays(rules):
+    title = "区科技局年度工作总结"
+    glued = "区科技局年度工作总结区科技局2023年度工作总结及下一步工作思路今年以来,我局认真贯彻落实各项部署。"
+    assert clean.drop_title_echo([glued], title) == [glued[len(title):]]
+    sentence = "区科技局年度工作总结是为了回顾一年来的工作、查找不足、明确下一步方向而形成的材料。"
+    assert clean.drop_title_echo([sentence], title) == [sentence]
+    own = "开龙IT管理手册业务篇1. 销售业务【内容描述】 销售业务在实施部分已经介绍过了,这里介绍如何提高销售业绩。"
+    assert clean.drop_title_echo([own], "开龙IT管理手册业务篇") == [own]
+
+
+def test_first_page_marker_before_the_title_goes(rules):
+    line = "1、开龙IT管理手册业务篇1. 销售业务【内容描述】 销售业务在实施部分已经介绍过了,这里介绍如何提高销售业绩。"
+    assert clean.drop_title_echo([line], "开龙IT管理手册业务篇") == [line[2:]]
+
+
+@pytest.mark.parametrize("lines,title", [
+    (["精品专区_国产高清_在线观看_亚洲一区_免费视频", "我要投稿 投诉建议", "社区卫生工作心得", LONG], "社区卫生工作心得"),
+    (["欢迎来到某某办公!", "某某办公", "全部分类", "• 资源ID:1234  资源大小:10KB", "社区安全工作方案.docx", LONG], "社区安全工作方案.docx"),
+    (["王小明 李华 张三", "【摘 要】" + LONG, "一、引言", LONG], None),
+    (["- 某某工作方案 推荐度:", "- 相关推荐", "某某公司绩效考核方案(通用6篇)", LONG], "某某公司绩效考核方案(通用6篇)"),
+    (["科技局考核实施方案_第1页", "科技局考核实施方案_第2页", "已阅读2页,还剩8页未读", LONG], "科技局考核实施方案"),
+])
+def test_text_title_skips_spam_author_lines_and_section_headings(rules, lines, title):
+    from pipelines import metadata
+    assert metadata.text_title(lines, rules) == title

@@ -100,7 +100,7 @@ def test_html_without_body_is_a_problem_not_a_crash():
 
 
 def test_boilerplate_learned_from_a_site_is_dropped():
-    site_line = "本站文档均来自网友分享,仅供学习交流使用"  # chrome no rule knows
+    site_line = "每日更新不停歇,记得常来逛逛哦"  # chrome no rule knows
     bp = Boilerplate(min_pages=3)
     pages = []
     for i in range(4):

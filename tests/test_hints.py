@@ -21,7 +21,7 @@ DECOY = make_text(RNG, 2, 2500)         # another text on the page, larger than 
 TEASER = make_text(RNG, 3, 200)[0]      # the start of the next article, a full paragraph
 PROMO = ("本站会员可享受全站文档免费下载、专属客服、优先审核等多项权益，开通会员即可畅享海量精品文档资源，"
          "欢迎广大用户积极上传优质文档。")
-NOTICE = "本站所有文档均由用户自行上传分享，仅供网友学习交流，未经上传用户书面授权，请勿作他用，如有侵权请联系客服删除。"
+NOTICE = "每天都有新内容更新，记得常回来逛逛，祝您工作顺利、生活愉快，我们下次再见。"  # chrome no rule knows
 TITLE = "2023年东城区科技局工作总结"
 
 

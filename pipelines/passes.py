@@ -1,0 +1,52 @@
+"""The vocabulary of the cleaning passes (pipelines/cleaning.yaml), loaded once and compiled."""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLEANING_FILE = os.path.join(HERE, "cleaning.yaml")
+
+
+def alternation(words) -> re.Pattern:
+    """One pattern matching any of `words`, longest first (so 版权所有 wins over 版权)."""
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    notice_header: re.Pattern
+    site_words: re.Pattern
+    talk_words: re.Pattern  # site and file words together
+    form_label: re.Pattern
+    watermark_cuts: tuple[re.Pattern, ...]
+    watermark_symbols: str
+    promo_words: re.Pattern
+    editor_intro: re.Pattern
+    plain_intro: re.Pattern
+    spam_words: re.Pattern
+
+
+@functools.lru_cache(maxsize=2)
+def load(path: str = CLEANING_FILE) -> Vocabulary:
+    with open(path, encoding="utf-8") as f:
+        d = yaml.safe_load(f)
+    n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
+    headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))
+    return Vocabulary(
+        notice_header=re.compile(rf"^[【\[(（]?\s*({headers})\s*[】\]）)]?\s*[:：]?\s*$"),
+        site_words=alternation(n["site_words"]),
+        talk_words=alternation(n["site_words"] + n["file_words"]),
+        form_label=re.compile(rf"^({'|'.join(re.escape(x) for x in sorted(n['form_labels'], key=len, reverse=True))})"
+                              r"\s*[:：]\s*\S{0,12}(\s+\S{1,8}){0,2}$"),
+        watermark_cuts=tuple(re.compile(p) for p in w["cut_patterns"]),
+        watermark_symbols=w["symbols"],
+        promo_words=alternation(w["promo_words"]),
+        editor_intro=re.compile(rf"{i['editor']}.{{0,12}}{i['gather']}.{{0,80}}{i['close']}"),
+        plain_intro=re.compile(i["plain"]),
+        spam_words=alternation(t["spam_words"]),
+    )

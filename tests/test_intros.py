@@ -1,0 +1,27 @@
+"""pipelines/intros.py: a 范文 site's editor lead-in and outro go; a document's own lead stays."""
+from pipelines import intros
+
+DOC = "一、基本情况。今年以来,我镇扎实推进各项工作,取得了明显成效。"
+
+
+def test_editor_lead_in_paragraph_goes():
+    lead = "工作计划是对未来工作的安排和打算。怎么写好一份计划呢?下面是小编帮大家整理的乡镇工作计划,仅供参考,希望对大家有所帮助。"
+    assert intros.drop([lead, DOC]) == [DOC]
+
+
+def test_plain_intro_without_editor_word_goes():
+    assert intros.drop(["以下是为大家精心准备的述职报告范文,供大家参考借鉴。", DOC]) == [DOC]
+
+
+def test_outro_goes():
+    assert intros.drop([DOC, "以上就是本站为您整理的内容,欢迎阅读收藏。"]) == [DOC]
+
+
+def test_editor_sentence_before_the_document_in_one_paragraph_is_cut_alone():
+    line = "小编为大家整理了这篇心得,供大家参考。" + DOC
+    assert intros.drop([line]) == [DOC]
+
+
+def test_a_documents_own_lead_stays():
+    lines = ["下面是我在延安培训学院七天的学习心得体会。", "我们分享了经验,希望对兄弟单位有所帮助。", DOC]
+    assert intros.drop(lines) == lines

@@ -1,0 +1,46 @@
+"""pipelines/notices.py: download templates and notice blocks go; a document's own numbered list stays."""
+from pipelines import notices
+
+DOC = "为加强社区安全管理,切实保障居民生命财产安全,结合本社区实际情况,经研究决定,制定本实施方案,请各网格认真贯彻执行。"
+
+
+def test_widget_and_form_lines_go():
+    lines = ["极速下载 访客一键下载", "会员账号登录下载", "加入VIP尊享免费下载", "手机号/邮箱:",
+             "验证码:   换一换", "付款方式: 支付宝 微信支付", "分享到微信 分享到微博", "二维码", "忘记密码?", DOC]
+    assert notices.drop(lines) == [DOC]
+
+
+def test_short_headings_of_a_document_stay():
+    lines = ["原文:", "三、资源共享", "二、下载与安装", "（一）会员大会", "1. 会员注册流程", DOC]
+    assert notices.drop(lines) == lines
+
+
+def test_notice_header_with_numbered_site_talk_goes_but_the_document_list_after_it_stays():
+    lines = ["【友情提示】", "2、Word文件下载后若排版错乱,请使用电脑端浏览器重新打开。",
+             "3、本平台不支持网盘工具下载,请直接点击下载按钮。", "4、试卷类文档如标题未注明含答案,则视为不含答案。",
+             "1、加强组织领导。成立工作专班,明确责任分工。", "2、落实工作责任。各网格长为第一责任人。", DOC]
+    assert notices.drop(lines) == lines[4:]
+
+
+def test_unnumbered_notice_lines_after_a_header_go():
+    lines = ["温馨提示:", "登录名和密码即您填写的手机号,便于以后查询和再次下载(系统自动生成)。",
+             "如手机号为135,账号就是135,密码也是135。", DOC]
+    assert notices.drop(lines) == [DOC]
+
+
+def test_header_without_notice_lines_is_a_section_of_the_document():
+    lines = ["说明", "本方案自印发之日起施行,由区应急管理局负责解释。", DOC]
+    assert notices.drop(lines) == lines
+
+
+def test_headerless_numbered_notices_before_the_document_go():
+    lines = ["1. 1、下载资料前请仔细核对内容是否完整,本站不提供修改和答疑等额外服务。",
+             "2. 2、部分预览的资料可能显示不全,如遇问题可联系客服申请退款。",
+             "3. 3、如资料侵犯了您的版权,请联系平台客服处理(客服在线时间:8:30-17:30)。",
+             "第一章 总则", "1、为规范资料管理,制定本办法。", DOC]
+    assert notices.drop(lines) == lines[3:]
+
+
+def test_numbered_list_about_downloads_inside_a_document_stays():
+    lines = [DOC, "1、登录单位平台账号,进入申报系统。", "2、下载申报表格,填写后上传。", DOC]
+    assert notices.drop(lines) == lines

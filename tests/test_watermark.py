@@ -1,0 +1,36 @@
+"""pipelines/watermark.py: watermarks and anti-copy marks go; quotes, mojibake and URLs in text stay."""
+from pipelines import watermark
+
+BODY = "各位代表:现在,我代表镇人民政府,向大会报告政府工作,请予审议。"
+
+
+def test_mangled_site_name_at_the_start_goes():
+    line = "三文}章%资料[库:https://www.example-wenku.cn/。公众@号:写作小站。整理汇总。" + BODY
+    assert watermark.clean([line]) == [BODY]
+
+
+def test_a_news_lead_with_percent_signs_and_a_hashtag_stays():
+    lead = "#央行发布数据# 据统计,5月末广义货币余额同比增长7%至8%,比上月末低0.2个百分点。"
+    assert watermark.clean([lead, BODY]) == [lead, BODY]
+
+
+def test_a_body_quoting_a_website_stays():
+    line = "群众可登录www.gov.example.cn查询办理进度,也可拨打热线电话咨询,工作人员将及时答复。"
+    assert watermark.clean([line]) == [line]
+
+
+def test_slogan_and_rights_mark_are_cut_out_of_the_line():
+    lines = ["精选优质文档-倾情为你奉上" + BODY, "一、工作回顾。公文之家版权所有今年以来,我们扎实工作。"]
+    assert watermark.clean(lines) == [BODY, "一、工作回顾。今年以来,我们扎实工作。"]
+
+
+def test_anti_copy_marks_go():
+    lines = ["未执行服务礼仪、用语的',发现一次扣款。", "专门清扫树丛中的`烟头等垃圾。", "感受了今天的和平与幸福。?"]
+    assert watermark.clean(lines) == ["未执行服务礼仪、用语的,发现一次扣款。", "专门清扫树丛中的烟头等垃圾。",
+                                      "感受了今天的和平与幸福。"]
+
+
+def test_paired_quotes_and_question_marks_in_text_stay():
+    lines = ["提出'三重六敢'的要求。", "便问:`心见铁即死,如何针得?'婆子道:`不用针心。'", "这是我写的代码？？？",
+             "【摘? ? 要】本文分析了问题。", "三抓三?!钡目傋ナ?;党建工作"]
+    assert watermark.clean(lines) == lines
