@@ -295,6 +295,11 @@ class _Stats:
 LINK_WEIGHT = 1.0  # a character of link text costs this much beyond not counting
 KEEP_LEAD = True
 DESCEND = 0.6  # move from the best node to a child that holds this share of its score
+# a prose sibling before that child, past a table of contents or an info box, is kept when it
+# holds this share of the child's score (readability's share for siblings)
+LEAD_JUMP = 0.2
+# a lead's lines end a sentence or a verse line (a poem above its notes)
+LEAD_END = re.compile(r"[。！？!?…”」，；]$")
 
 
 def _block_score(chars: int, link: int, punct: int, short_ok: bool = False) -> float:
@@ -381,12 +386,14 @@ def density_bodies(root, thread: bool = False) -> tuple[str, str]:
         if top is None or stats[top].score < DESCEND * best_score:
             break
         if KEEP_LEAD:
-            before = []
+            before, gap = [], False
             for sib in reversed(kids[:kids.index(top)]):
                 st = stats[sib]
-                if st.score <= 0 or sib.get("data-chrome") == "1" or not _sentences(_render(sib, stats)):
-                    break
-                before.insert(0, sib)
+                wanted = st.score > 0 and sib.get("data-chrome") != "1" and (not gap or st.score >= LEAD_JUMP * stats[top].score)
+                if wanted and _sentences(_render(sib, stats), ends=LEAD_END):  # rendered only when wanted
+                    before.insert(0, sib)
+                else:
+                    gap = True
             lead.extend(before)
         best, best_score = top, stats[top].score
     text = _render(best, stats)
@@ -396,14 +403,15 @@ def density_bodies(root, thread: bool = False) -> tuple[str, str]:
 
 
 SENTENCE_END = re.compile(r"[。！？!?…”」]$")
+CITES = re.compile(r"(\[\d+(-\d+)?\])+$")  # reference marks after a sentence: 。[3] [2][5]
 
 
-def _sentences(text: str, share: float = 0.6) -> bool:
+def _sentences(text: str, share: float = 0.6, ends=SENTENCE_END) -> bool:
     """Whether most of a text is in lines that end a sentence (a lead paragraph, a caption), not
     a title with its dateline."""
-    lines = [WS.sub("", x) for x in text.split("\n")]
+    lines = [CITES.sub("", WS.sub("", x)) for x in text.split("\n")]
     total = sum(map(len, lines))
-    return bool(total) and sum(len(x) for x in lines if SENTENCE_END.search(x)) >= share * total
+    return bool(total) and sum(len(x) for x in lines if ends.search(x)) >= share * total
 
 
 def density_body(root) -> str:

@@ -204,3 +204,26 @@ def test_title_is_the_heading_the_page_title_starts_with():
     doc = extract_page(Page(url="http://news.example/c/3.html", body=body.encode())).documents[0]
     assert doc.title == "维护共同利益需联手抵制保护主义"
     assert "维护共同利益需联手抵制保护主义" not in doc.text  # the heading is the title, not body text
+
+
+def test_precise_body_keeps_a_poem_above_its_notes():
+    from pipelines import html
+    poem = "<div class='verse'>春眠不觉晓，<br>处处闻啼鸟。<br>夜来风雨声，<br>花落知多少。</div>"
+    notes = ("<div class='notes'><div class='label'>注释：</div><div class='note-text'>"
+             + "这首诗写春天早晨醒来时的所见所闻，语言平易，意境深远，表达了诗人对春天的喜爱和惜春之情。" * 2
+             + "</div></div>")
+    page = f"<html><body><div class='main'><h3>春晓</h3><div class='poem'>{poem}{notes}</div></div></body></html>"
+    _, precise = html.density_bodies(html.parse(page))
+    assert precise.startswith("春眠不觉晓，") and "惜春之情" in precise and "春晓" not in precise
+
+
+def test_precise_body_keeps_a_summary_above_a_table_of_contents():
+    from pipelines import html
+    summary = "<div class='summary'><p>" + "样例高新区是省级高新技术产业开发区，规划面积九百多公顷。[1]" * 2 + "</p></div>"
+    infobox = "<div class='info'><dl><dt>中文名</dt><dd>样例高新区</dd><dt>面积</dt><dd>952公顷</dd></dl></div>"
+    toc = "<div class='toc'><a href='#1'>1 历史沿革</a> <a href='#2'>2 区域规划</a></div>"
+    body = "<div class='sections'>" + "<p>2024年，高新区正式揭牌启动，管委会组织机构正式运行，各项工作有序推进。</p>" * 6 + "</div>"
+    page = f"<html><body><div class='lemma'>{summary}{infobox}{toc}{body}</div></body></html>"
+    _, precise = html.density_bodies(html.parse(page))
+    assert precise.startswith("样例高新区是省级") and "正式揭牌启动" in precise
+    assert "中文名" not in precise and "历史沿革" not in precise
