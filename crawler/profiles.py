@@ -13,12 +13,13 @@ so every profile can be tested against fixture pages without touching the live s
 """
 from __future__ import annotations
 
-import glob
 import logging
 import os
+import pathlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import yaml
@@ -28,7 +29,8 @@ from pipelines.extract import SiteHints
 
 logger = logging.getLogger(__name__)
 
-SITES_DIR = os.path.join(os.path.dirname(__file__), "sites")
+# A Traversable, not a path: inside a zipped egg (Scrapyd) the profiles are no files on disk.
+SITES_DIR = resources.files("crawler") / "sites"
 
 CHROME_FAMILIES = ("kv-header", "member-share", "uploader-coins", "read-wall", "seller-list", "article")
 
@@ -195,23 +197,26 @@ def profile_from_dict(data: dict, path: str = "<dict>") -> SiteProfile:
     )
 
 
-def load_profile(path: str) -> SiteProfile:
-    with open(path, encoding="utf-8") as f:
-        try:
-            data = yaml.safe_load(f)
-        except yaml.YAMLError as e:
-            raise ProfileError(f"{os.path.basename(path)}: not valid YAML: {e}") from e
-    return profile_from_dict(data, path)
+def load_profile(path) -> SiteProfile:
+    """The profile in `path`: a file name or a Traversable (importlib.resources)."""
+    if isinstance(path, str):
+        path = pathlib.Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ProfileError(f"{path.name}: not valid YAML: {e}") from e
+    return profile_from_dict(data, str(path))
 
 
 def load_profiles(directory: str | None = None, base_urls: dict | None = None) -> dict[str, SiteProfile]:
     """Every profile in `directory` by name, moved onto `base_urls` where one is given."""
-    directory = directory or SITES_DIR
+    folder = pathlib.Path(directory) if directory else SITES_DIR
     profiles: dict[str, SiteProfile] = {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.yaml")) + glob.glob(os.path.join(directory, "*.yml"))):
+    files = sorted((f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
+    for path in files:
         profile = load_profile(path)
         if profile.name in profiles:
-            raise ProfileError(f"{os.path.basename(path)}: profile name {profile.name!r} is used twice")
+            raise ProfileError(f"{path.name}: profile name {profile.name!r} is used twice")
         profiles[profile.name] = profile
     for name, base in (base_urls or {}).items():
         if name not in profiles:

@@ -6,16 +6,16 @@ shows most (or None). Adding a family is adding a YAML file: see docs/extraction
 from __future__ import annotations
 
 import functools
-import glob
-import os
+import pathlib
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-RULES_FILE = os.path.join(HERE, "rules.yaml")
-FAMILIES_DIR = os.path.join(HERE, "families")
+# Traversables, not paths: inside a zipped egg (Scrapyd) the rules are no files on disk.
+RULES_FILE = resources.files("pipelines") / "rules.yaml"
+FAMILIES_DIR = resources.files("pipelines") / "families"
 
 
 @dataclass
@@ -101,9 +101,13 @@ def required_literal(pattern: re.Pattern) -> str:
     return max(best, "".join(run), key=len)
 
 
-def load_family(path: str) -> Family:
-    with open(path, encoding="utf-8") as f:
-        d = yaml.safe_load(f) or {}
+def _traversable(path):
+    return pathlib.Path(path) if isinstance(path, str) else path
+
+
+def load_family(path) -> Family:
+    """The family in `path`: a file name or a Traversable (importlib.resources)."""
+    d = yaml.safe_load(_traversable(path).read_text(encoding="utf-8")) or {}
     return Family(
         id=d["id"], telltales=[re.compile(p, re.M) for p in d.get("telltales", [])],
         min_telltales=int(d.get("min_telltales", 2)), url_patterns=_compile(d.get("url_patterns")),
@@ -114,10 +118,11 @@ def load_family(path: str) -> Family:
 
 
 @functools.lru_cache(maxsize=4)
-def load(rules_file: str = RULES_FILE, families_dir: str = FAMILIES_DIR) -> Rules:
-    with open(rules_file, encoding="utf-8") as f:
-        d = yaml.safe_load(f)
-    families = [load_family(p) for p in sorted(glob.glob(os.path.join(families_dir, "*.yaml")))]
+def load(rules_file=RULES_FILE, families_dir=FAMILIES_DIR) -> Rules:
+    d = yaml.safe_load(_traversable(rules_file).read_text(encoding="utf-8"))
+    family_files = sorted((f for f in _traversable(families_dir).iterdir() if f.name.endswith(".yaml")),
+                          key=lambda f: f.name)
+    families = [load_family(p) for p in family_files]
     return Rules(
         drop_line_phrases=list(d.get("drop_line_phrases", [])),
         drop_line_patterns=_compile(d.get("drop_line_patterns")),

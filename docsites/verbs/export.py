@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import sqlite3
@@ -143,6 +144,8 @@ def export(out, db_path, fmt, where, include_duplicates, progress):
         fail(f"{out}: give --format ({', '.join(FORMATS)}) or use one of those extensions")
     if out == "-" and fmt == "parquet":
         fail("parquet cannot be written to stdout; give a file name")
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        fail("parquet needs pyarrow: pip install 'docsites[parquet]'")
     if not os.path.exists(db_path):
         fail(f"{db_path}: no such database")
     conn = connect_ro(db_path)
