@@ -16,14 +16,15 @@ Runs on simplified text (after OpenCC in `extract.finish`).
 from __future__ import annotations
 
 import functools
-import os
+import pathlib
 import re
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VOCABULARY_FILE = os.path.join(HERE, "docmeta.yaml")
+# A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
+VOCABULARY_FILE = resources.files("pipelines") / "docmeta.yaml"
 
 FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
 HAN = "\u4e00-\u9fff"
@@ -67,9 +68,9 @@ class Vocabulary:
 
 
 @functools.lru_cache(maxsize=None)
-def vocabulary(path: str = VOCABULARY_FILE) -> Vocabulary:
-    with open(path, encoding="utf-8") as f:
-        v = yaml.safe_load(f)
+def vocabulary(path=VOCABULARY_FILE) -> Vocabulary:
+    """The vocabulary in `path`: a file name or a Traversable (importlib.resources)."""
+    v = yaml.safe_load((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8"))
     return Vocabulary(
         types=[(t["name"], list(t["words"]), list(t.get("not_in", []))) for t in v["doc_types"]],
         other_type=v["other_type"],
