@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import functools
-import os
+import pathlib
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CLEANING_FILE = os.path.join(HERE, "cleaning.yaml")
+# A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
+CLEANING_FILE = resources.files("pipelines") / "cleaning.yaml"
 
 
 def alternation(words) -> re.Pattern:
@@ -32,9 +33,8 @@ class Vocabulary:
 
 
 @functools.lru_cache(maxsize=2)
-def load(path: str = CLEANING_FILE) -> Vocabulary:
-    with open(path, encoding="utf-8") as f:
-        d = yaml.safe_load(f)
+def load(path=CLEANING_FILE) -> Vocabulary:
+    d = yaml.safe_load((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8"))
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
     headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))
     return Vocabulary(
