@@ -129,8 +129,14 @@ def _is_hidden(el) -> bool:
     return el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", "").lower()
 
 
-def _says_chrome(el) -> bool:
+# `card__footer`: a component's own footer (BEM), not the page's; in a thread it holds a post's replies
+BEM_FOOTER = re.compile(r"__foot(er)?\b")
+
+
+def _says_chrome(el, thread: bool = False) -> bool:
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if thread:
+        attrs = BEM_FOOTER.sub("", attrs)
     return el.tag in CHROME_TAGS or (el.tag not in ("body", "html") and bool(CHROME_ATTR.search(attrs) or PLAYER_ATTR.search(attrs)))
 
 
@@ -170,9 +176,10 @@ def _continues_body(el) -> bool:
     return False
 
 
-def _strip_chrome(root) -> None:
+def _strip_chrome(root, thread: bool = False) -> None:
     """Remove scripts and the like and hidden elements (except the folded rest of the body:
-    `_continues_body`), and mark elements that say they are chrome."""
+    `_continues_body`), and mark elements that say they are chrome; in a `thread` a component's
+    own footer (`post__footer`, where replies to a post sit) is not."""
     for el in list(root.iter()):
         if not isinstance(el.tag, str):  # comments, processing instructions
             if el.getparent() is not None:
@@ -196,7 +203,7 @@ def _strip_chrome(root) -> None:
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
-        if _says_chrome(el):
+        if _says_chrome(el, thread):
             el.set("data-chrome", "1")
 
 
@@ -217,7 +224,7 @@ def has_headline(item, min_chars: int = TEASER_HEADLINE) -> bool:
     @mention that a post quotes is not one)."""
     for a in item.iter("a"):
         text = a.text_content()
-        if _text_len(text) >= min_chars and not URLISH.match(text):
+        if _text_len(text) >= min_chars and not URLISH.match(text) and not HANDLE.match(text):
             return True
     return False
 
@@ -369,7 +376,7 @@ def density_bodies(root, thread: bool = False) -> tuple[str, str]:
     body = root.find("body")
     if body is None:
         body = root
-    _strip_chrome(body)
+    _strip_chrome(body, thread)
     _mark_teasers(body)
     stats = score_tree(body, short_ok=thread)
     best, best_score = None, 0.0

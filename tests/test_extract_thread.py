@@ -7,6 +7,7 @@ import pytest
 
 from pipelines import html, thread
 from pipelines.extract import extract_page
+from pipelines.model import Page
 from pipelines.rules import load
 from tests.test_extract import EXTRACT, load as load_fixture
 
@@ -116,3 +117,22 @@ def test_posts_headed_by_their_authors_are_posts_not_excerpts():
     root = html.parse(page)
     assert not any(html.is_excerpt(x) for x in root.iter("article"))
     assert is_thread(page)
+
+
+def test_replies_in_a_posts_own_footer_are_kept_in_a_thread():
+    reply = "<div class='reply-item'><a href='/u/r{0}'>回复者{0}</a>: <span>第{0}条回复，我同意楼上的看法，补充一点细节。</span></div>"
+    post = ("<div class='comment-item'><div class='post__header'><a href='/u/{0}'>用户{0}</a> <span>{0}小时前</span></div>"
+            "<div class='post__body'>第{0}条评论的正文，讲了自己的看法和理由，比较长。</div>"
+            "<div class='post__footer'>" + "".join(reply.format("{0}-%d" % k) for k in range(2)) + "</div></div>")
+    page = ("<html><body><div class='feed'><p>今天发现一个好用的工具，分享给大家。</p></div><div class='list'>"
+            + "".join(post.format(i) for i in range(1, 5)) + "</div><div class='page__footer'>© 样例社区</div></body></html>")
+    assert is_thread(page)
+    text = extract_page(Page(url="http://bbs.example/t/1", body=page.encode())).documents[0].text
+    assert "第3-1条回复" in text and "第4条评论的正文" in text and "样例社区" not in text
+
+
+def test_a_long_user_name_is_not_a_headline():
+    reply = "<div class='c'><a href='/users/{0}'>my3877857{0}</a> <span>1周前</span><p>试过不行呢，还是报错。</p></div>"
+    root = html.parse("<html><body>" + "".join(reply.format(i) for i in range(3)) + "</body></html>")
+    assert not any(html.has_headline(x) for x in root.iter("div"))
+    assert html.has_headline(html.parse("<p><a href='/n/1'>城区新增三条公交线路</a></p>"))
