@@ -6,7 +6,8 @@ size, and search latency for each term, measured two ways:
   sql   the statement Datasette runs for `/corpus/documents?_search=TERM` (first page of 20, newest
         first) plus its count(*), on a read-only connection prepared by the plugin;
   http  GET /corpus/documents.json?_search=TERM on a real `docsites serve`: the page, the count and
-        the five default facets, as the browser gets them; and with `_nofacet=1` (page + count).
+        the five default facets (doc_types, admin_level, department, years, site), as the browser gets
+        them; with `_nofacet=1` (page + count); and the HTML page /corpus/documents?_search=TERM.
 
 Usage:
     .venv/bin/python benchmarks/search_bench.py [--docs 100000] [--db /tmp/search-bench.db] [--reuse]
@@ -47,8 +48,23 @@ def vocabulary(rng: random.Random):
 PUNCT = "，，，。；、"
 
 
+TYPES = ["工作总结", "工作计划", "工作要点", "工作报告", "述职报告", "实施方案", "讲话", "心得体会", "规章制度", "其他"]
+LEVELS = ["省", "市", "县", "区", "乡镇", "街道", "村", None]
+DEPARTMENTS = ["科技局", "教育局", "卫健委", "财政局", "人民政府", "发改委", "民政局", "统计局", None]
+
+
+def report_metadata(rng: random.Random) -> tuple:
+    """(doc_types, admin_level, department, region, years, doc_date) as stored: the facets' columns."""
+    types = rng.sample(TYPES[:9], rng.choice([1, 1, 1, 2])) if rng.random() > 0.1 else ["其他"]
+    year = rng.randint(2010, 2025)
+    years = [year] if rng.random() > 0.3 else [year, year + 1]
+    return (json.dumps(types, ensure_ascii=False), rng.choice(LEVELS), rng.choice(DEPARTMENTS), None,
+            json.dumps(years), f"{year}-12-{rng.randint(10, 28)}")
+
+
 def generate(n: int, seed: int = 1, chars: int = 2000):
-    """Yield (id, url, title, text, published) rows; fast: one random.choices call per document."""
+    """Yield (id, url, title, text, published, *report metadata) rows; fast: one random.choices call
+    per document."""
     rng = random.Random(seed)
     tokens, cum = vocabulary(rng)
     per_doc = int(chars / 1.75)   # tokens average ~1.75 characters with the punctuation below
@@ -61,7 +77,8 @@ def generate(n: int, seed: int = 1, chars: int = 2000):
             words[rng.randrange(per_doc)] = "北京市科技局"
         text = "".join(words)
         title = "".join(words[:6])
-        yield (f"{i:016x}", f"http://bench.example/doc/{i}.html", title, text, f"{rng.choice(years)}-06-01")
+        yield (f"{i:016x}", f"http://bench.example/doc/{i}.html", title, text, f"{rng.choice(years)}-06-01",
+               *report_metadata(rng))
 
 
 def build(path: str, n: int) -> dict:
@@ -69,17 +86,18 @@ def build(path: str, n: int) -> dict:
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
     db = store.open_db(path)
-    sql = ("INSERT INTO documents (id, url, part, site, title, text, chars, lang, published, traditional, truncated) "
-           "VALUES (?, ?, 0, 'bench.example', ?, ?, ?, 'zh', ?, 0, 0)")
+    sql = ("INSERT INTO documents (id, url, part, site, title, text, chars, lang, published, traditional, truncated, "
+           "doc_types, admin_level, department, region, years, doc_date) "
+           "VALUES (?, ?, 0, 'bench.example', ?, ?, ?, 'zh', ?, 0, 0, ?, ?, ?, ?, ?, ?)")
     t_gen = t_index = 0.0
     rows = generate(n)
     while True:
         t0 = time.perf_counter()
-        batch = [(i, u, t, x, len(x), p) for i, u, t, x, p in itertools.islice(rows, 5000)]
+        batch = [(i, u, t, x, len(x), p, *m) for i, u, t, x, p, *m in itertools.islice(rows, 5000)]
         t1 = time.perf_counter()
         if not batch:
             break
-        with db.conn:   # the triggers index each document as it is inserted
+        with store.transaction(db):   # the triggers mark the rows, the batch is indexed before COMMIT
             db.conn.executemany(sql, batch)
         t_gen, t_index = t_gen + (t1 - t0), t_index + (time.perf_counter() - t1)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -139,9 +157,18 @@ def http_latency(path: str) -> dict:
                 return json.loads(server.get(f"/{name}/documents.json", _search=term))
             def nofacet(term=term):
                 return json.loads(server.get(f"/{name}/documents.json", _search=term, _nofacet="1"))
+            def html(term=term):
+                return server.get(f"/{name}/documents", _search=term)
             first = full()
             out[term] = {"matches": first["filtered_table_rows_count"], "page_count_facets_ms": timed(full)[0],
-                         "facets_timed_out": first.get("facets_timed_out", []), "page_count_ms": timed(nofacet)[0]}
+                         "facets_timed_out": first.get("facets_timed_out", []), "page_count_ms": timed(nofacet)[0],
+                         "html_page_ms": timed(html)[0]}
+        # the table with its facets and no search: every document counted
+        out["(no search)"] = {"page_count_facets_ms": timed(lambda: server.get(f"/{name}/documents.json"))[0],
+                              "html_page_ms": timed(lambda: server.get(f"/{name}/documents"))[0]}
+        out["(type, level, year)"] = {"page_count_facets_ms": timed(lambda: server.get(
+            f"/{name}/documents.json", _search="科技", doc_types__arraycontains="工作总结", admin_level="县",
+            years__contains="2023"))[0]}
     finally:
         server.stop()
     return out

@@ -92,9 +92,18 @@ def render_cell(value, column, table, database, datasette):
     return None
 
 
-# Long Chinese text in a narrow column is one character per line; give text and title room.
-# A data: URL keeps the plugin free of a static directory.
-DOCUMENTS_CSS = "td.col-text { min-width: 32em; } td.col-title { min-width: 12em; } td.col-text mark { padding: 0 1px; }"
+# Long Chinese text in a narrow column is one character per line; give text and title room. On the
+# table page (body.table, not the row page) the columns a reader does not scan are left out of
+# sight: the row page, the JSON and CSV keep every column. A data: URL keeps the plugin free of a
+# static directory.
+TABLE_PAGE_HIDDEN = ("url", "part", "lang", "chars", "traditional", "truncated", "content_hash", "meta",
+                     "quality", "first_seen", "updated_at")
+DOCUMENTS_CSS = (
+    "td.col-text { min-width: 32em; } td.col-title { min-width: 12em; } td.col-text mark { padding: 0 1px; } "
+    "td.col-doc_types, td.col-years, td.col-doc_date, td.col-published { white-space: nowrap; } "
+    "details.docsites-glossary dt { font-weight: bold; margin-top: 0.3em; } "
+    + " ".join(f"body.table th.col-{c}, body.table td.col-{c} {{ display: none; }}" for c in TABLE_PAGE_HIDDEN)
+)
 
 
 @hookimpl

@@ -32,6 +32,13 @@ def run_counts(stats: str | None) -> dict[str, int]:
     return {k: int(data.get(f"docsites/{k}", data.get(k, 0)) or 0) for k in RUN_KEYS}
 
 
+# A document counts in every year it reports on or plans for (`years`; a 2023 summary and 2024 plan
+# in both), else in the year of its own date (`doc_date`); `published` (the site's) is not used.
+YEARS_SQL = """SELECT coalesce(CAST(j.value AS TEXT), substr(d.doc_date, 1, 4), 'unknown') AS year, count(*)
+FROM documents AS d LEFT JOIN json_each(CASE WHEN json_valid(d.years) THEN d.years ELSE '[]' END) AS j
+GROUP BY 1 ORDER BY 1"""
+
+
 def gather(conn) -> dict:
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
     bins = LENGTH_BINS
@@ -52,8 +59,7 @@ def gather(conn) -> dict:
         "characters": one("SELECT coalesce(sum(chars), 0) FROM documents"),
         "median_chars": _median(conn),
         "sites": _rows(conn, "SELECT coalesce(site, '-'), count(*) FROM documents GROUP BY 1 ORDER BY 2 DESC, 1"),
-        "years": _rows(conn, "SELECT coalesce(substr(published, 1, 4), 'unknown'), count(*) FROM documents "
-                             "GROUP BY 1 ORDER BY 1"),
+        "years": _rows(conn, YEARS_SQL),
         "duplicate_kinds": _rows(conn, "SELECT coalesce(kind, '-'), count(*) FROM duplicates GROUP BY 1 ORDER BY 2 DESC"),
         "rejection_reasons": _rows(conn, "SELECT coalesce(reason, '-'), count(*) FROM rejected GROUP BY 1 ORDER BY 2 DESC"),
         "lengths": [(label, length_rows.get(i, 0)) for i, label in enumerate(labels)],
@@ -233,7 +239,9 @@ def render(f: dict, title: str) -> str:
 <h2>Documents per site</h2>
 {hbar_chart(f["sites"], "documents per site")}
 
-<h2>Documents per year of publication</h2>
+<h2>Documents per year</h2>
+<p class="note">The years a document reports on or plans for (a document on two years counts in both), else the year
+of its own date; not the date the site put it up.</p>
 {column_chart(f["years"], "documents per year")}
 
 <h2>Duplicates by kind</h2>

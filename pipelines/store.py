@@ -71,7 +71,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             )
         if "documents" not in tables:
             _create_documents(db, "documents")
-        elif "doc_types" not in db["documents"].columns_dict:
+        elif [c for c in db["documents"].columns_dict if c in DOCUMENT_COLUMNS] != list(DOCUMENT_COLUMNS):
             _migrate_documents(db)
         if "duplicates" not in tables:
             db["duplicates"].create(
@@ -111,16 +111,16 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         hook(db)
 
 
-# The columns of `documents`, in order. `text` comes last: a row's short columns then sit on its
-# b-tree page, before the text's overflow pages, so facets and filters over many rows never read
-# the text (a column after it is reached only through its overflow chain).
+# The columns of `documents`, in order. What facets, filters and sorts read over many rows comes
+# before `text`: a row's short columns then sit on its b-tree page, and a column after the text is
+# reached only through the text's overflow chain. After it: what is read one row at a time.
 # doc_types and years are JSON arrays (Datasette array facets); report metadata: pipelines/docmeta.py
 DOCUMENT_COLUMNS = {
     "id": str, "url": str, "part": int, "site": str, "title": str,
     "doc_types": str, "admin_level": str, "department": str, "region": str, "years": str, "doc_date": str,
-    "chars": int, "lang": str, "published": str, "traditional": int, "truncated": int,
-    "content_hash": str, "meta": str, "quality": str, "first_seen": str, "updated_at": str,
+    "published": str, "lang": str, "chars": int, "traditional": int, "truncated": int,
     "text": str,
+    "content_hash": str, "meta": str, "quality": str, "first_seen": str, "updated_at": str,
 }
 REPORT_FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
 
@@ -144,11 +144,12 @@ def report_metadata_row(doc: Document) -> dict:
 
 
 def _migrate_documents(db) -> None:
-    """A corpus from before the report metadata: `documents` is rebuilt in the current column
-    order (text last), rowids kept (the search index is keyed by them), and the new columns filled
+    """A corpus from before the report metadata (or with another column order): `documents` is
+    rebuilt in the current column order, rowids kept (the search index is keyed by them), and the new columns filled
     from each document's title and text. Runs once, inside ensure_schema's transaction."""
     from . import docmeta
     old = list(db["documents"].columns_dict)
+    missing = [c for c in REPORT_FIELDS if c not in old]
     logger.info("documents: adding the report metadata columns (%d documents)", db["documents"].count)
     db.execute("DROP TABLE IF EXISTS documents_migrating")
     for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' "
@@ -162,6 +163,8 @@ def _migrate_documents(db) -> None:
     db.execute(f"INSERT INTO documents_migrating (rowid, {cols}) SELECT rowid, {cols} FROM documents")
     db.execute("DROP TABLE documents")  # its triggers go with it; the search hook makes them again
     db.execute("ALTER TABLE documents_migrating RENAME TO documents")
+    if not missing:
+        return
     rows = db.execute("SELECT rowid, title, text FROM documents").fetchall()
     for rowid, title, text in rows:
         meta = report_metadata_row(Document(url="", **docmeta.describe(title, text).to_json()))

@@ -19,7 +19,8 @@ def corpus(db_path):
             site = "a.example" if i < 5 else "<b>b.example</b>"
             store.record_document(db, Document(
                 url=f"http://{site}/{i}", site=site, title=f"文件{i}", text="字" * (150 if i < 3 else 2500), lang="zh",
-                published=f"{2019 + i % 3}-01-01" if i < 6 else None, traditional=i == 0, truncated=i in (1, 2)),
+                published="2024-05-01", years=[2019 + i % 3] if i < 5 else [],
+                doc_date="2021-12-30" if i == 5 else None, traditional=i == 0, truncated=i in (1, 2)),
                 content_hash=str(i))
         store.record_duplicate(db, Document(url="http://c.example/1", site="c.example"), "x", "near", 0.9)
         store.record_duplicate(db, Document(url="http://c.example/2", site="c.example"), "x", "near", 0.95)
@@ -52,7 +53,8 @@ def test_report_is_self_contained_with_the_figures(corpus, tmp_path):
         ET.fromstring(svg)
     titles = bar_titles(page)
     assert "a.example: 5" in titles and "&lt;b&gt;b.example&lt;/b&gt;: 2" in titles    # per site, escaped
-    assert {"2019: 2", "2020: 2", "2021: 2", "unknown: 1"} <= set(titles)                # per year
+    # per year: years, else doc_date's year; never published (all 2024 here)
+    assert {"2019: 2", "2020: 2", "2021: 2", "unknown: 1"} <= set(titles) and "2024: 7" not in titles
     assert {"near: 2", "exact: 1"} <= set(titles) and "language: 1" in titles            # kinds and reasons
     assert "0–200: 3" in titles and "2,000–5,000: 4" in titles                           # length bins
     assert "1 of 7 (14.3%)" in page and "2 of 7 (28.6%)" in page                         # traditional, truncated

@@ -77,3 +77,59 @@ def test_type_keji_in_the_search_box(tmp_path, browser):
         assert browser.save_screenshot(shot) and os.path.getsize(shot) > 10_000
     finally:
         server.stop()
+
+
+COUNTY = [
+    ("sihong", "泗洪县科技局2023年工作总结", "2023年，县科技局围绕全县中心工作，推进科技创新。", "2024-01-05"),
+    ("xxjy", "xx县教育局2023年工作总结", "2023年，县教育局全面推进教育优质均衡发展。", "2024-01-09"),
+    ("jihua", "县科技局2023年工作计划", "2023年，我局将重点抓好科技成果转化。", "2023-02-01"),
+    ("changsha", "长沙县2022年工作总结", "2022年，长沙县县域经济保持强劲发展势头。", "2023-01-10"),
+]
+
+
+def click_facet(browser, column, value):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    link = WebDriverWait(browser, 30).until(EC.element_to_be_clickable(
+        (By.XPATH, f"//div[@id='facet-{column}']//a[normalize-space(text())='{value}']")))
+    before = browser.current_url
+    link.click()
+    WebDriverWait(browser, 30).until(lambda b: b.current_url != before)
+
+
+def test_facet_search_county_summaries_of_2023(tmp_path, browser):
+    """Level 县, type 工作总结, year 2023 by clicking the facets: the two county summaries of 2023."""
+    from selenium.webdriver.common.by import By
+
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    db = store.open_db(path)
+    for doc in COUNTY:
+        add(db, *doc)
+    db.close()
+    server = Server(path)
+    try:
+        browser.get(server.base + "/corpus")
+        tables = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "div.db-table h3 a")]
+        assert tables[0] == "documents" and not {"_schema", "documents_fts"} & set(tables)
+        browser.get(server.base + "/corpus/documents")
+        assert not browser.find_element(By.CSS_SELECTOR, "details.docsites-glossary").get_attribute("open")
+        click_facet(browser, "admin_level", "县")
+        click_facet(browser, "doc_types", "工作总结")
+        click_facet(browser, "years", "2023")
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+        titles = sorted(r.find_element(By.CSS_SELECTOR, "td.col-title").text for r in rows)
+        assert titles == ["xx县教育局2023年工作总结", "泗洪县科技局2023年工作总结"]
+        # a search in traditional script on top of the facets
+        box = browser.find_element(By.ID, "_search")
+        box.send_keys("科技創新")
+        box.submit()
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+        assert [r.find_element(By.CSS_SELECTOR, "td.col-title").text for r in rows] == ["泗洪县科技局2023年工作总结"]
+        assert {m.text for m in browser.find_elements(By.CSS_SELECTOR, "td.col-text mark")} == {"科技创新"}
+        if os.environ.get("DOCSITES_UPDATE_SCREENSHOT"):
+            browser.save_screenshot(os.path.join(ROOT, "docs", "facets-screenshot.png"))
+    finally:
+        server.stop()
