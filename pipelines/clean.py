@@ -276,8 +276,7 @@ def drop_promos(lines: list[str], rules: Rules) -> list[str]:
     return out
 
 
-def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, title: str | None = None,
-                boilerplate=None, site: str | None = None) -> list[str]:
+def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, title: str | None = None) -> list[str]:
     """All line rules in order; what is left is the document (and any appended document)."""
     lines = [line.strip() for line in lines if line.strip()]
     lines = drop_site_name(lines, rules)
@@ -287,8 +286,6 @@ def clean_lines(lines: list[str], rules: Rules, family: Family | None = None, ti
     lines = drop_tail(lines, rules)
     lines = drop_promos(lines, rules)
     lines = [line for line in lines if not is_chrome_line(line, rules, family)]
-    if boilerplate is not None and site:
-        lines = [line for line in lines if not boilerplate.is_boilerplate(site, line)]
     lines = drop_header_keywords(lines)
     lines = intros.drop(lines)
     lines = drop_title_echo(lines, title)

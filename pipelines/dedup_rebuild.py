@@ -7,7 +7,6 @@ its id. One transaction: a kill leaves the database as it was.
 """
 from __future__ import annotations
 
-import json
 import logging
 
 from . import store
@@ -21,17 +20,6 @@ logger = logging.getLogger(__name__)
 DOC_COLUMNS = ("id", "url", "part", "site", "title", "text", "lang", "published", "traditional",
                "truncated", "meta", "quality", "first_seen",
                "doc_types", "admin_level", "department", "region", "years", "doc_date")
-
-
-def _document(row: dict) -> Document:
-    return Document(url=row["url"], part=row["part"], site=row["site"], title=row["title"],
-                    text=row["text"], lang=row["lang"], traditional=bool(row["traditional"]),
-                    truncated=bool(row["truncated"]), published=row["published"],
-                    meta=json.loads(row["meta"] or "{}"), quality=json.loads(row["quality"] or "{}"),
-                    # the report metadata travels with the document (re-clustering does not re-extract)
-                    doc_types=json.loads(row["doc_types"] or "[]"), admin_level=row["admin_level"],
-                    department=row["department"], region=row["region"], years=json.loads(row["years"] or "[]"),
-                    doc_date=row["doc_date"])
 
 
 def _batches(db, sql: str, size: int = 500):
@@ -68,7 +56,7 @@ def rebuild(db, config: DedupConfig | None = None, hints=None) -> dict:
         # Everything here was accepted once; only dedup decides again.
         ing = Ingestor(db, keep_languages=langs, min_chars=0, dedup=dedup, hints=hints)
         for row in _batches(db, "SELECT * FROM _rebuild_docs ORDER BY first_seen, id"):
-            ing._store_document(_document(row), prefer_id=row["id"])
+            ing._store_document(store.load_document(row), prefer_id=row["id"])
         unreadable = []
         for row in _batches(db, "SELECT d.*, p.body, p.kind, p.status, p.final_url, p.fetched_at, "
                                 "p.content_type, p.etag, p.last_modified FROM _rebuild_dups d "
@@ -79,6 +67,7 @@ def rebuild(db, config: DedupConfig | None = None, hints=None) -> dict:
                 result = run_extraction(page, hints(page))
                 if isinstance(result, Extraction):
                     doc = next((d for d in result.documents if d.part == row["part"]), None)
+                    doc = ing.boilerplate.strip(doc) if doc else None  # as it was stored
             if doc is None:
                 unreadable.append(row)
                 continue

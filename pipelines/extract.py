@@ -190,11 +190,11 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str, hints: SiteHints 
     return page_lines, body_text.split("\n"), title, facts, extractor, family_id
 
 
-def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -> Extraction:
+def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
     """Find the documents in a page. Raises decode.DecodeError for undecodable bytes.
 
-    `boilerplate`: an optional `pipelines.boilerplate.Boilerplate` learned from other pages of
-    the same site; lines it knows as the site's chrome are dropped too.
+    (A site's boilerplate learned from its other pages is cut where pages are stored:
+    pipelines/boilerplate.py.)
     `hints`: what the page's site profile knows about its layout (`SiteHints`).
     """
     text, encoding = decode(page.body, page.content_type)
@@ -224,7 +224,7 @@ def extract_page(page: Page, boilerplate=None, hints: SiteHints | None = None) -
         published = facts["date"]
         if published:
             meta["published"] = published
-    lines = clean.clean_lines(lines, rules, family, title, boilerplate, site)
+    lines = clean.clean_lines(lines, rules, family, title)
     if facts and facts.get("thread"):
         lines = thread.with_title(lines, facts.get("topic"))
     body = clean.repair("\n".join(lines), rules)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from . import store
+from .boilerplate import SiteBoilerplate
 from .decode import DecodeError
 from .dedup import DedupConfig, Deduplicator, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
@@ -43,6 +44,7 @@ class Ingestor:
         # page -> SiteHints for a stored page read again (a re-homed duplicate): the profiles the
         # corpus was crawled with (crawler.pageroles.PageHints); default: the shipped profiles
         self.hints = hints or (lambda page: stored_hints(db, page))
+        self.boilerplate = SiteBoilerplate(db)  # the sites' chrome lines, learned page by page
         self.keep_languages = tuple(keep_languages)
         self.min_chars = min_chars
         self.keep_pages = keep_pages
@@ -59,17 +61,40 @@ class Ingestor:
             encoding = result.encoding if isinstance(result, Extraction) else None
             if self.keep_pages:
                 store.save_page(self.db, page, encoding)
-            held = self._held(page.url)
+            # the page's lines are counted first, so its own documents are cut with what it taught
+            change = self.boilerplate.learn(page.url, result.documents if isinstance(result, Extraction) else [])
             if fingerprints and isinstance(result, Extraction):
                 for doc, fp in zip(result.documents, fingerprints):
-                    self._primed[id(doc)] = fp
+                    self._primed[id(doc)] = fp  # a document cut by the boilerplate is another object: not primed
             try:
-                outcomes = self._outcomes(page, result)
+                outcomes = self._store_page(page, result)
             finally:
                 self._primed.clear()
-            store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
-            self._rehome_orphans(held)
+            if change:
+                self._reclean(change)
         return outcomes
+
+    def _store_page(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
+        held = self._held(page.url)
+        outcomes = self._outcomes(page, result)
+        store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
+        self._rehome_orphans(held)
+        return outcomes
+
+    def _reclean(self, change) -> None:
+        """A site's chrome changed: its stored documents holding a line that became chrome are cut
+        again, and the pages holding a line that stopped being chrome are extracted again, so every
+        stored document reads as cut with the model as it is now (`docsites rebuild` gives the same)."""
+        became, stopped = self.boilerplate.pages_holding(change)
+        for url in stopped:
+            if (page := store.get_page(self.db, url)) is not None:
+                self._store_page(page, run_extraction(page, self.hints(page)))
+        for url in became:
+            for doc_id, doc in store.stored_documents(self.db, url):
+                cut = self.boilerplate.strip(doc)
+                if cut is not doc:
+                    self._store_document(cut, prefer_id=doc_id)
+                    self._rehome_orphans({doc_id})
 
     def _reject(self, url, reason, detail, part=0, site=None, title=None) -> Outcome:
         store.record_rejection(self.db, Rejection(url, reason, detail, part, site, title))
@@ -87,7 +112,7 @@ class Ingestor:
             return [self._reject(page.url, "extract_error", f"{result.__class__.__name__}: {result}", site=site)]
         if not result.documents:
             return [self._reject(page.url, "not_a_document", "no document body found", site=site)]
-        return [self._store_document(doc) for doc in result.documents]
+        return [self._store_document(self.boilerplate.strip(doc)) for doc in result.documents]
 
     def _store_document(self, doc: Document, prefer_id: str | None = None) -> Outcome:
         if doc.lang not in self.keep_languages:
@@ -257,11 +282,12 @@ def stored_hints(db, page: Page) -> SiteHints | None:
 
 def reextract_part(db, url: str, part: int, hints=None) -> Document | None:
     """Document `part` of the page stored for `url`, extracted again (with the hints it was stored
-    with: `hints(page)`, default `stored_hints`); None if the page is not stored or no longer yields
-    that part."""
+    with: `hints(page)`, default `stored_hints`) and cut by its site's boilerplate; None if the page
+    is not stored or no longer yields that part."""
     page = store.get_page(db, url)
     hints = hints or (lambda page: stored_hints(db, page))
     result = run_extraction(page, hints(page)) if page else None
     if not isinstance(result, Extraction):
         return None
-    return next((d for d in result.documents if d.part == part), None)
+    doc = next((d for d in result.documents if d.part == part), None)
+    return SiteBoilerplate(db).strip(doc) if doc else None

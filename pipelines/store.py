@@ -268,6 +268,26 @@ def load_page(row: dict) -> Page:
     )
 
 
+def load_document(row: dict) -> Document:
+    """A `documents` row as the Document it was stored from."""
+    return Document(url=row["url"], part=row["part"], site=row["site"], title=row["title"],
+                    text=row["text"], lang=row["lang"], traditional=bool(row["traditional"]),
+                    truncated=bool(row["truncated"]), published=row["published"],
+                    meta=json.loads(row["meta"] or "{}"), quality=json.loads(row["quality"] or "{}"),
+                    # the report metadata travels with the document (re-clustering does not re-extract)
+                    doc_types=json.loads(row.get("doc_types") or "[]"), admin_level=row.get("admin_level"),
+                    department=row.get("department"), region=row.get("region"),
+                    years=json.loads(row.get("years") or "[]"), doc_date=row.get("doc_date"))
+
+
+def stored_documents(db, url: str) -> list[tuple[str, Document]]:
+    """(id, Document) of every document stored from the page `url`."""
+    cursor = db.execute("SELECT * FROM documents WHERE url = ? ORDER BY part", [url])
+    columns = [c[0] for c in cursor.description]
+    rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [(row["id"], load_document(row)) for row in rows]
+
+
 def get_page(db: sqlite_utils.Database, url: str) -> Page | None:
     """The stored page fetched from `url`, or None."""
     cursor = db.execute("SELECT * FROM pages WHERE url = ?", [url])

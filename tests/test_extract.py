@@ -6,7 +6,6 @@ import pickle
 
 import pytest
 
-from pipelines.boilerplate import Boilerplate
 from pipelines.extract import extract_page
 from pipelines.model import Page
 from pipelines.score import chrome_left, f1
@@ -97,24 +96,6 @@ def test_listing_and_tiny_pages_give_no_document():
 def test_html_without_body_is_a_problem_not_a_crash():
     result = extract_page(Page(url="x.html", body=b"<html><head><title>t</title></head></html>"))
     assert result.documents == [] and "body" in result.problem
-
-
-def test_boilerplate_learned_from_a_site_is_dropped():
-    site_line = "每日更新不停歇,记得常来逛逛哦"  # chrome no rule knows
-    bp = Boilerplate(min_pages=3)
-    pages = []
-    for i in range(4):
-        topic = "春夏秋冬"[i]  # digits are folded when lines are compared; a word is not
-        para = "<p>" + f"第{i}份文档的正文内容,讲述{topic}季工作开展情况和下一步打算。" * 2 + "</p>"
-        body = f"<html><body><h1>文档{i}</h1>{para * 2}<p>{site_line}</p></body></html>"
-        pages.append(Page(url=f"http://bp.example/doc/{i}.html", body=body.encode()))
-    single = extract_page(pages[0]).documents[0].text
-    assert site_line in single  # one page alone: nothing to learn from
-    for p in pages:
-        bp.learn("bp.example", extract_page(p).documents[0].text.split("\n"))
-    bp = pickle.loads(pickle.dumps(bp))  # goes to worker processes
-    text = extract_page(pages[0], boilerplate=bp).documents[0].text
-    assert site_line not in text and "第0份文档的正文内容" in text
 
 
 def test_extract_page_is_picklable_and_pure():

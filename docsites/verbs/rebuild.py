@@ -4,7 +4,8 @@ After a change to the extraction rules or the dedup settings, the corpus is rebu
 without touching the network: every outcome (documents, duplicates, rejections) and the dedup
 index are cleared and every page goes through extraction -> dedup -> store again, in the order it
 was first fetched, so the first copy of a document stays the document and keeps its id (and its
-`first_seen`). A site profile's listing pages are left out of extraction as the crawl left them
+`first_seen`), and the sites' boilerplate (pipelines/boilerplate.py) is learned again in that
+order, as the crawl learned it. A site profile's listing pages are left out of extraction as the crawl left them
 (`page_roles`). All of it is one transaction: a kill or an error leaves the corpus as it was.
 Extraction runs in worker processes; the database work stays in this one.
 """
@@ -19,7 +20,7 @@ from docsites.cli import db_option, fail, open_db_or_fail
 from crawler.pageroles import PageHints
 from docsites.progress import Progress
 from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
-from pipelines import store
+from pipelines import boilerplate, store
 from pipelines.dedup import Deduplicator
 from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
 
@@ -38,6 +39,7 @@ def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_
             dedup.removed(doc_id)
         for table in tables:
             db.execute(f"DELETE FROM [{table}]")
+        boilerplate.clear(db)  # learned again page by page, in the order the pages were stored
         role_of = PageHints(db, profiles)
         ingestor = Ingestor(db, keep_languages, min_chars, keep_pages=False, dedup=dedup, hints=role_of.hints)
         pages = 0
