@@ -18,6 +18,7 @@ NUMBERED_TIP = re.compile(r"^\s*(\d{1,2}|[一二三四五六七八九十])\s*[�
 PAGE_MARKER = re.compile(r"^(\d{1,3})、")
 NAV_SPLIT = re.compile(r"[\s|｜/>»·•]+")
 PROSE_MIN = 50  # a line this long with sentence punctuation is body text
+SINGLE_PAGE_MIN = 200  # a lone `1、` line this long, on a site that numbers its preview pages, is one page
 
 
 def is_prose(line: str) -> bool:
@@ -236,6 +237,9 @@ def rejoin_pages(lines: list[str], family: Family | None = None) -> list[str]:
         mid_sentence = len(run) >= 2 and cut >= max(1, (len(run) - 1) * 0.6)
         if long_enough and ((family and family.numbered_pages) or mid_sentence):
             out.append("".join(PAGE_MARKER.sub("", x, count=1) for x in run))
+        elif (len(run) == 1 and not out and family and family.numbered_pages and len(run[0]) >= SINGLE_PAGE_MIN
+              and not any(re.match(r"^2、", x) for x in lines[j:])):
+            out.append(PAGE_MARKER.sub("", run[0], count=1))  # a preview of one page: its marker alone
         else:
             out.extend(run)
         i = j

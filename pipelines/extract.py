@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 MIN_DOC_CHARS = 20  # fewer non-space characters than this is not a document
 # Pages saying one of these show only part of the document.
-WALL = re.compile(r"还剩\s*\d+\s*页未读|继续免费阅读|在线预览结束|预览已结束|剩余\d+页未读|试读结束|阅读已结束")
+WALL = re.compile(r"还剩\s*\d+\s*页未读|继续免费阅读|在线预览结束|预览已结束|剩余\s*\d+\s*页未读|试读已?结束|阅读已结束")
 LISTING_LINK_SHARE = 0.5
 
 

@@ -15,6 +15,8 @@ PAGE_CAPTION = re.compile(r"^(.{4,80}?)_第\d+页$")
 LABELLED = re.compile(r"^[【\[][^】\]]{1,8}[】\]]")  # 【关键词】…, 【摘要】…: a field of the document
 # a section of the document (一、引言, 1.1 背景, （一）, 第二章): a heading in the body, not its title
 SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．\s]|第\S{1,3}[章节条部分篇])")
+# an uploader field that names no one: 作者:网友投稿
+NOT_A_PERSON = re.compile(r"(网友|用户|会员)(投稿|上传|分享)|网络(整理)?|互联网|本站(整理)?|佚名|未知")
 DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 EXT = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|txt|wps)\b", re.I)
 SITE_SUFFIX = re.compile(r"\s*([-_|–—]|\s-\s)\s*[^-_|–—]{1,20}$")
@@ -54,7 +56,7 @@ def extract_meta(lines: list[str], rules: Rules) -> tuple[dict, str | None]:
         meta["format"] = v.lower()
     if (v := _value(lines, keys.get("file_size", []))) and re.fullmatch(r"[\d.]+\s*[KMG]?B", v, re.I):
         meta["file_size"] = v
-    if v := _value(lines, keys.get("uploader", [])):
+    if (v := _value(lines, keys.get("uploader", []))) and not NOT_A_PERSON.fullmatch(v):
         meta["uploader"] = v
     published = iso_date(_value(lines, keys.get("published", [])))
     # `发布 2023-06-11 07:47:28 阅读 7607`

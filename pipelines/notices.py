@@ -7,6 +7,7 @@ Contract: `drop(lines) -> lines` removes
 - notice blocks: a header word (温馨提示 / 友情提示 / 【下载声明】 / 特殊限制 / 说明 …, pipelines/cleaning.yaml)
   and the lines after it that speak download, account or copyright talk, numbered (`2、PDF文件下载后…`,
   their numbers rising) or not;
+- a header with its notices on the same line (`【下载声明】1. 本站…2. …`);
 - a numbered run of such talk without a header (`1. 1、下载文档前请自行甄别…`) before the document
   starts or after it ends.
 It leaves a document's own numbered list after a notice: its numbers start again, or its lines do
@@ -70,6 +71,12 @@ def is_notice_line(line: str, vocab: Vocabulary | None = None) -> bool:
     return len(line) <= NOTICE_MAX and site >= 1 and both >= 2
 
 
+def _is_notice_text(text: str, vocab: Vocabulary) -> bool:
+    """The rest of a line after a notice header: site talk (one sentence or several tips)."""
+    site, both = talk(text, vocab)
+    return len(text) <= 2 * NOTICE_MAX and site >= 1 and both >= 2
+
+
 def _in_block(line: str, last: int, talked: bool, vocab: Vocabulary) -> tuple[bool, int]:
     """Whether `line` continues a notice block whose last tip was numbered `last`; `talked`: a
     line of the block spoke of the site itself already (then a tip about files is enough)."""
@@ -100,6 +107,9 @@ def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
             if j > i + 1:
                 i = j
                 continue
+        elif (m := vocab.notice_lead.match(line)) and _is_notice_text(line[m.end():], vocab):
+            i += 1  # 【下载声明】1. 本站…; 2. …: the header and its notices on one line
+            continue
         elif (m := NUMBERED.match(line)) and is_notice_line(line, vocab):
             j, last = i + 1, _number(m)
             while j < n and (mm := NUMBERED.match(lines[j])) and _number(mm) > last and is_notice_line(lines[j], vocab):

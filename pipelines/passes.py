@@ -21,6 +21,7 @@ def alternation(words) -> re.Pattern:
 @dataclass(frozen=True)
 class Vocabulary:
     notice_header: re.Pattern
+    notice_lead: re.Pattern  # a header with the notice on the same line: 【下载声明】1. 本站…
     site_words: re.Pattern
     talk_words: re.Pattern  # site and file words together
     form_label: re.Pattern
@@ -37,8 +38,11 @@ def load(path=CLEANING_FILE) -> Vocabulary:
     d = yaml.safe_load((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8"))
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
     headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))
+    long_headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True) if len(h) >= 4)
     return Vocabulary(
         notice_header=re.compile(rf"^[【\[(（]?\s*({headers})\s*[】\]）)]?\s*[:：]?\s*$"),
+        # inline only in brackets or for the long headers: `说明:` starts a document's sentences too
+        notice_lead=re.compile(rf"^([【\[]\s*({headers})\s*[】\]]\s*[:：]?|({long_headers})\s*[:：])"),
         site_words=alternation(n["site_words"]),
         talk_words=alternation(n["site_words"] + n["file_words"]),
         form_label=re.compile(rf"^({'|'.join(re.escape(x) for x in sorted(n['form_labels'], key=len, reverse=True))})"
@@ -47,6 +51,6 @@ def load(path=CLEANING_FILE) -> Vocabulary:
         watermark_symbols=w["symbols"],
         promo_words=alternation(w["promo_words"]),
         editor_intro=re.compile(rf"{i['editor']}.{{0,12}}{i['gather']}.{{0,80}}{i['close']}"),
-        plain_intro=re.compile(i["plain"]),
+        plain_intro=re.compile(f"(?:{i['plain']})|(?:{i['collection']})"),
         spam_words=alternation(t["spam_words"]),
     )

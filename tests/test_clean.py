@@ -27,7 +27,9 @@ LONG = "我局认真贯彻落实市委市政府各项决策部署,扎实推进�
     "首页 某某文库 > 资源分类 > PDF文档下载", "• 工作总结>", "欢迎光临某某文库! | 帮助中心",
     "社区安全工作方案.pdf", "---此处隐藏1200字,下载后查看---", "说明:本文内容仅供预览,部分内容可能不全",
     "时间:", "来源:网友投稿", "更新时间:2023-05", "- 相关推荐", "- 某某工作方案 推荐度:", "关 键 词: 工作 方案",
-    "精品专区_国产高清_在线观看_亚洲一区_免费视频",
+    "精品专区_国产高清_在线观看_亚洲一区_免费视频", "以上为预览内容,下载后可查看全文", "试读已结束",
+    "剩余 3 页未读,继续阅读", "转载请注明出处", "小编推荐:更多范文", "配套讲稿:",
+    "上传者:木**子 下载次数:52 文档价格:3元 文档星级:★★★",
 ])
 def test_chrome_lines(rules, line):
     assert clean.is_chrome_line(line, rules)
@@ -231,3 +233,12 @@ def test_first_page_marker_before_the_title_goes(rules):
 def test_text_title_skips_spam_author_lines_and_section_headings(rules, lines, title):
     from pipelines import metadata
     assert metadata.text_title(lines, rules) == title
+
+
+def test_a_one_page_preview_loses_its_marker_only_on_a_numbering_site(rules):
+    from pipelines.rules import Family
+    page = "1、" + LONG * 4
+    numbering = Family(id="x", telltales=[], numbered_pages=True)
+    assert clean.rejoin_pages([page], numbering) == [page[2:]]
+    assert clean.rejoin_pages([page], None) == [page]
+    assert clean.rejoin_pages([page, LONG, "2、落实责任。"], numbering) == [page, LONG, "2、落实责任。"]

@@ -6,7 +6,7 @@ DOC = "为加强社区安全管理,切实保障居民生命财产安全,结合�
 
 def test_widget_and_form_lines_go():
     lines = ["极速下载 访客一键下载", "会员账号登录下载", "加入VIP尊享免费下载", "手机号/邮箱:",
-             "验证码:   换一换", "付款方式: 支付宝 微信支付", "分享到微信 分享到微博", "二维码", "忘记密码?", DOC]
+             "验证码:   换一换", "付款方式: 支付宝 微信支付", "分享到微信 分享到微博", "二维码", "忘记密码?", "点击这里给我发消息", "上传文档赚钱", DOC]
     assert notices.drop(lines) == [DOC]
 
 
@@ -44,3 +44,18 @@ def test_headerless_numbered_notices_before_the_document_go():
 def test_numbered_list_about_downloads_inside_a_document_stays():
     lines = [DOC, "1、登录单位平台账号,进入申报系统。", "2、下载申报表格,填写后上传。", DOC]
     assert notices.drop(lines) == lines
+
+
+def test_header_with_its_notices_on_the_same_line_goes():
+    lines = ["【下载声明】1. 本站资料仅供学习交流,下载后请于24小时内删除;2. 如侵犯了您的权益,请联系客服处理。", DOC]
+    assert notices.drop(lines) == [DOC]
+
+
+def test_a_documents_sentence_after_a_short_label_stays():
+    lines = ["说明:本平台建设资金由市财政统一拨付,专款专用。", "温馨提示:近期气温骤降,请居民注意防寒保暖。", DOC]
+    assert notices.drop(lines) == lines
+
+
+def test_rights_notice_after_a_limits_header_goes():
+    lines = ["特殊限制:", "部分作品中含有的图片仅作为整体效果示例展示,禁止商用。设计者仅对作品中独创性部分享有著作权。", DOC]
+    assert notices.drop(lines) == [DOC]
