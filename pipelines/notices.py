@@ -71,10 +71,11 @@ def is_notice_line(line: str, vocab: Vocabulary | None = None) -> bool:
     return len(line) <= NOTICE_MAX and site >= 1 and both >= 2
 
 
-def _is_notice_text(text: str, vocab: Vocabulary) -> bool:
-    """The rest of a line after a notice header: site talk (one sentence or several tips)."""
+def _is_notice_text(text: str, vocab: Vocabulary, strong: bool = False) -> bool:
+    """The rest of a line after a notice header: site talk (one sentence or several tips);
+    `strong`: after a short header (说明:), the site named at least twice."""
     site, both = talk(text, vocab)
-    return len(text) <= 2 * NOTICE_MAX and site >= 1 and both >= 2
+    return len(text) <= 2 * NOTICE_MAX and (site >= 2 and both >= 3 if strong else site >= 1 and both >= 2)
 
 
 def _in_block(line: str, last: int, talked: bool, vocab: Vocabulary) -> tuple[bool, int]:
@@ -109,6 +110,9 @@ def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
                 continue
         elif (m := vocab.notice_lead.match(line)) and _is_notice_text(line[m.end():], vocab):
             i += 1  # 【下载声明】1. 本站…; 2. …: the header and its notices on one line
+            continue
+        elif (m := vocab.short_lead.match(line)) and _is_notice_text(line[m.end():], vocab, strong=True):
+            i += 1  # 声明:本文内容由用户自行上传,本网站不拥有所有权…: the site, twice over
             continue
         elif (m := NUMBERED.match(line)) and is_notice_line(line, vocab):
             j, last = i + 1, _number(m)

@@ -22,6 +22,7 @@ def alternation(words) -> re.Pattern:
 class Vocabulary:
     notice_header: re.Pattern
     notice_lead: re.Pattern  # a header with the notice on the same line: 【下载声明】1. 本站…
+    short_lead: re.Pattern  # 声明: / 说明: at a line's start (a document's sentence starts so too)
     site_words: re.Pattern
     talk_words: re.Pattern  # site and file words together
     form_label: re.Pattern
@@ -39,10 +40,12 @@ def load(path=CLEANING_FILE) -> Vocabulary:
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
     headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))
     long_headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True) if len(h) >= 4)
+    short_headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True) if len(h) < 4)
     return Vocabulary(
         notice_header=re.compile(rf"^[【\[(（]?\s*({headers})\s*[】\]）)]?\s*[:：]?\s*$"),
         # inline only in brackets or for the long headers: `说明:` starts a document's sentences too
         notice_lead=re.compile(rf"^([【\[]\s*({headers})\s*[】\]]\s*[:：]?|({long_headers})\s*[:：])"),
+        short_lead=re.compile(rf"^({short_headers})\s*[:：]"),
         site_words=alternation(n["site_words"]),
         talk_words=alternation(n["site_words"] + n["file_words"]),
         form_label=re.compile(rf"^({'|'.join(re.escape(x) for x in sorted(n['form_labels'], key=len, reverse=True))})"
@@ -51,6 +54,6 @@ def load(path=CLEANING_FILE) -> Vocabulary:
         watermark_symbols=w["symbols"],
         promo_words=alternation(w["promo_words"]),
         editor_intro=re.compile(rf"{i['editor']}.{{0,12}}{i['gather']}.{{0,80}}{i['close']}"),
-        plain_intro=re.compile(f"(?:{i['plain']})|(?:{i['collection']})"),
+        plain_intro=re.compile(f"(?:{i['plain']})|(?:{i['collection']})|(?:{i['outro']})"),
         spam_words=alternation(t["spam_words"]),
     )

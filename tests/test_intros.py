@@ -25,3 +25,13 @@ def test_editor_sentence_before_the_document_in_one_paragraph_is_cut_alone():
 def test_a_documents_own_lead_stays():
     lines = ["下面是我在延安培训学院七天的学习心得体会。", "我们分享了经验,希望对兄弟单位有所帮助。", DOC]
     assert intros.drop(lines) == lines
+
+
+def test_site_named_in_the_lead_and_a_plain_outro_go():
+    lead = "以下是样例毕业生网为大家整理的社区工作计划,希望对大家有所帮助。"
+    outro = "以上就是为大家整理的全部内容,希望对您有所帮助。"
+    assert intros.drop([lead, DOC, outro]) == [DOC]
+
+
+def test_a_documents_closing_summary_stays():
+    assert intros.drop([DOC, "以上是2023年乡镇年度工作计划的主要内容。"]) == [DOC, "以上是2023年乡镇年度工作计划的主要内容。"]

@@ -59,3 +59,8 @@ def test_a_documents_sentence_after_a_short_label_stays():
 def test_rights_notice_after_a_limits_header_goes():
     lines = ["特殊限制:", "部分作品中含有的图片仅作为整体效果示例展示,禁止商用。设计者仅对作品中独创性部分享有著作权。", DOC]
     assert notices.drop(lines) == [DOC]
+
+
+def test_short_header_with_the_site_named_twice_goes():
+    line = "声明:本文内容由用户自行上传,本网站不拥有所有权,如发现涉嫌版权的内容,欢迎举报。"
+    assert notices.drop([line, DOC]) == [DOC]

@@ -34,3 +34,8 @@ def test_paired_quotes_and_question_marks_in_text_stay():
     lines = ["提出'三重六敢'的要求。", "便问:`心见铁即死,如何针得?'婆子道:`不用针心。'", "这是我写的代码？？？",
              "【摘? ? 要】本文分析了问题。", "三抓三?!钡目傋ナ?;党建工作"]
     assert watermark.clean(lines) == lines
+
+
+def test_editing_note_and_per_page_rights_note_are_cut_out():
+    lines = ["社区工作计划(此文档为word格式,下载后可随意编辑修改!)", "一、工作目标。收集于网络,如有侵权请联系管理员删除加强服务。"]
+    assert watermark.clean(lines) == ["社区工作计划", "一、工作目标。加强服务。"]
