@@ -33,6 +33,8 @@ def norm_title(s: str | None) -> str:
     if not s:
         return ""
     s = re.sub(r"\.(docx?|pdf|pptx?|xlsx?|txt|wps)$", "", s.strip(), flags=re.I)
+    for p in watermark.load().watermark_cuts:  # X(此文档为word格式,可任意编辑) is X
+        s = p.sub("", s)
     return re.sub(r"\s+", "", s)
 
 
@@ -48,8 +50,21 @@ def is_nav_line(line: str, rules: Rules) -> bool:
     return not rest
 
 
+KV_PAIR = re.compile(r"[^\s:：]{1,8}[:：]\S{0,24}")
+
+
+def is_kv_line(line: str) -> bool:
+    """A file's data sheet on one line, whatever its keys: four or more `key:value` pairs and
+    nothing else (文档格式:.doc 文档大小:45KB 收藏人数:2 评论次数:0 …); two or three pairs are
+    also a document's (甲方:… 乙方:…)."""
+    tokens = line.split()
+    return len(tokens) >= 4 and len(line) <= 200 and all(KV_PAIR.fullmatch(t) for t in tokens)
+
+
 def is_meta_line(line: str, rules: Rules) -> bool:
     """A line made only of `key: value` pairs with known metadata keys (ID:1742762, 上传人:x 上传时间:…)."""
+    if is_kv_line(line):
+        return True
     stripped = rules.meta_pairs.sub(" ", line)
     stripped = re.sub(r"(举报|版权申诉|收藏|分享)", "", stripped)
     if stripped.strip() == line.strip():

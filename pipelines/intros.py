@@ -13,6 +13,8 @@ import re
 
 from .passes import Vocabulary, load
 
+# where a plain intro or outro can start a sentence (they are matched per sentence after this test)
+INTRO_START = re.compile(r"以下|下面|下文|本文|以上|上文|上面")
 SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
 MAX_PARAGRAPH = 400  # a longer paragraph holding such a sentence is the document quoting one
 
@@ -30,7 +32,7 @@ def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
     vocab = vocab or load()
     out = []
     for line in lines:
-        if not vocab.editor_intro.search(line) and not vocab.plain_intro.search(line):
+        if not vocab.editor_intro.search(line) and not INTRO_START.search(line):
             out.append(line)
             continue
         sentences = _sentences(line)

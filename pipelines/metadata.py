@@ -89,6 +89,8 @@ def clean_title(title: str | None) -> str | None:
     if not title:
         return None
     t = title.strip()
+    for p in load_vocabulary().watermark_cuts:  # X(此文档为word格式,可任意编辑)
+        t = p.sub("", t).strip()
     t = re.split(r"\s+[-_|–—]\s+", t)[0]
     t = SITE_SUFFIX.sub("", t) if re.search(r"[-_|–—]", t) and len(t) > 8 else t
     t = re.sub(r"\(\d+页珍藏版\)$", "", t)

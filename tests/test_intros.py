@@ -35,3 +35,8 @@ def test_site_named_in_the_lead_and_a_plain_outro_go():
 
 def test_a_documents_closing_summary_stays():
     assert intros.drop([DOC, "以上是2023年乡镇年度工作计划的主要内容。"]) == [DOC, "以上是2023年乡镇年度工作计划的主要内容。"]
+
+
+def test_a_collections_lead_after_a_label_in_the_same_paragraph_goes():
+    line = "【#工作总结# 导语】时光飞逝,一年即将结束。以下是样例考网整理的个人工作总结范文,欢迎阅读参考!"
+    assert intros.drop([line, DOC]) == [DOC]
