@@ -35,6 +35,7 @@ ADDONS = {"crawler.distributed.Distributed": 0}   # switches itself off without 
 REDIS_URL = None                 # e.g. redis://10.0.0.5:6379/0: workers share one queue and seen-set
 DISTRIBUTED_JOB = "docsites"     # names the Redis keys; one per crawl (a finished job fetches nothing again)
 MAX_IDLE_TIME_BEFORE_CLOSE = 30  # seconds a worker waits on an empty shared queue before it closes
+DISTRIBUTED_LEASE_TIMEOUT = 60   # seconds without heartbeat before a worker's requests in flight go back
 
 # --- politeness -------------------------------------------------------------
 CONTACT = "https://github.com/docsites/docsites"   # set to a URL or mail address site owners can reach

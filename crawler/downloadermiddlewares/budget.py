@@ -40,18 +40,28 @@ class HostBudgetMiddleware:
         spider = spider or self.crawler.spider
         host = urlsplit(request.url).netloc.lower()
         budget = request.meta.get("docsites_page_budget") or self.budget
-        counts = self.counts(spider)
         max_pages = getattr(spider, "max_pages", 0)
-        if max_pages and counts.get("*", 0) >= max_pages:
+        refused = self.take(spider, request, host, budget, max_pages)
+        if refused == "max_pages":
             self.crawler.stats.inc_value("budget/max_pages_exceeded")
             raise IgnoreRequest(f"max_pages={max_pages} reached")
-        if budget > 0 and counts.get(host, 0) >= budget:
+        if refused == "host":
             self.crawler.stats.inc_value("budget/host_pages_exceeded")
             if host not in self.warned:
                 self.warned.add(host)
                 logger.warning("%s: page budget of %d reached; further pages of this host are skipped", host, budget)
             raise IgnoreRequest(f"{host}: page budget {budget} reached")
+        request.meta["docsites_budgeted"] = True
+        return None
+
+    def take(self, spider, request, host: str, budget: int, max_pages: int) -> str | None:
+        """Count `request` against the budgets; "max_pages" or "host" if one is spent (nothing counted).
+        The distributed mode counts in Redis instead, for all workers (crawler/distributed.py)."""
+        counts = self.counts(spider)
+        if max_pages and counts.get("*", 0) >= max_pages:
+            return "max_pages"
+        if budget > 0 and counts.get(host, 0) >= budget:
+            return "host"
         counts[host] = counts.get(host, 0) + 1
         counts["*"] = counts.get("*", 0) + 1
-        request.meta["docsites_budgeted"] = True
         return None

@@ -4,15 +4,23 @@ A distributed crawl (crawler/distributed.py) has each worker write its own `CORP
 not shared across machines. The workers never fetch the same URL twice (shared Redis seen-set), but
 two URLs can still hold the same document, and each worker deduplicated only against its own pages.
 So the merge does not copy outcome rows: every raw page of every source goes through extraction and
-`Ingestor.store` into the target (source by source, each in the order its pages were fetched) and
-dedup runs across all workers' pages. A profile's listing pages stay out of extraction (`page_roles` is
-copied along), the sources' `crawl_runs` rows are copied and the pages point at the copies.
+`Ingestor.store` into the target and dedup runs across all workers' pages. A profile's listing pages
+stay out of extraction (`page_roles` is copied along), the sources' `crawl_runs` rows are copied and
+the pages point at the copies.
 
-One transaction per source: an interrupted merge leaves the target as it was before that source,
-and merging a source again re-stores its pages in place (a page's URL is its key).
+The result does not depend on the order the sources are named in: their pages are merged into one
+sequence in the order they were fetched (then by URL and content), as one process crawling alone
+would have met them, so dedup keeps the same copy whatever the order — the most complete one (a
+copy with clearly more text supersedes, docs/dedup.md), on a tie the one fetched first. A URL in
+two sources (a worker killed after storing a page and before its lease ended: another worker
+fetched it again) is stored once, from the copy fetched last.
+
+One transaction: an interrupted merge leaves the target as it was, and merging a source again
+re-stores its pages in place (a page's URL is its key).
 """
 from __future__ import annotations
 
+import heapq
 import os
 import sys
 import time
@@ -39,23 +47,36 @@ def _copy_runs(source, target) -> dict[int, int]:
     return mapping
 
 
-def merge_source(target, source, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
-                 workers: int = 1, progress=None, dedup: Deduplicator | None = None,
-                 profiles: dict | None = None) -> int:
-    """Ingest every page of `source` into `target`; returns the number of pages. `profiles`: the
-    site profiles by name (default: crawler/sites)."""
-    has_roles = "page_roles" in source.table_names()
+def merge_sources(target, sources, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
+                  workers: int = 1, progress=None, dedup: Deduplicator | None = None,
+                  profiles: dict | None = None) -> int:
+    """Ingest every page of every source database into `target`, all in one fetch-ordered sequence;
+    returns the number of pages. `profiles`: the site profiles by name (default: crawler/sites)."""
     ingestor = Ingestor(target, keep_languages, min_chars, keep_pages=True, dedup=dedup,
                         hints=PageHints(target, profiles).hints)
+    hints = [PageHints(source, profiles) for source in sources]
+    has_roles = ["page_roles" in source.table_names() for source in sources]
+    origin: dict[int, int] = {}  # id(page) -> index of its source, while the page is in flight
+
+    def tagged(i, source):
+        for page in stored_pages(source):
+            yield (page.fetched_at, page.url, page.sha1, i), page
+
+    def in_fetch_order():
+        for (*_, i), page in heapq.merge(*(tagged(i, s) for i, s in enumerate(sources)), key=lambda t: t[0]):
+            origin[id(page)] = i
+            yield page
+
     pages = 0
     with store.transaction(target):
-        runs = _copy_runs(source, target)
-        for page, result in extract_stored(source, stored_pages(source), workers,
-                                           PageHints(source, profiles)):
-            page.run_id = runs.get(page.run_id)
+        runs = [_copy_runs(source, target) for source in sources]
+        role_of = lambda page: hints[origin[id(page)]](page)  # noqa: E731
+        for page, result in extract_stored(None, in_fetch_order(), workers, role_of):
+            i = origin.pop(id(page))
+            page.run_id = runs[i].get(page.run_id)
             ingestor.store(page, result)
-            if has_roles:
-                row = source.execute("SELECT site, role FROM page_roles WHERE url = ?", [page.url]).fetchone()
+            if has_roles[i]:
+                row = sources[i].execute("SELECT site, role FROM page_roles WHERE url = ?", [page.url]).fetchone()
                 if row:
                     pageroles.record(target, page.url, row[0], row[1])
             pages += 1
@@ -77,7 +98,8 @@ def merge(db_path, sources, workers, keep_languages, min_chars, profiles_dir):
 
     Every raw page of every SOURCE is extracted and deduplicated again into the target, so a
     document fetched by two workers under different URLs ends as one document and a duplicate.
-    Each page still ends in exactly one place. One transaction per source.
+    Each page still ends in exactly one place. The order of the SOURCES does not matter: pages are
+    merged in the order they were fetched. One transaction.
 
     \b
     Example:
@@ -93,11 +115,9 @@ def merge(db_path, sources, workers, keep_languages, min_chars, profiles_dir):
     before = {t: db[t].count for t in TABLES}
     started = time.monotonic()
     dedup = Deduplicator(db)  # one index over all sources: loaded once, kept up to date by the ingestor
-    pages = 0
     with click.progressbar(length=total, label="merging", file=sys.stderr) as bar:
-        for path, src in opened:
-            pages += merge_source(db, src, keep_languages.split(","), min_chars, workers or os.cpu_count() or 1,
-                                  bar.update, dedup, profiles)
+        pages = merge_sources(db, [src for _, src in opened], keep_languages.split(","), min_chars,
+                              workers or os.cpu_count() or 1, bar.update, dedup, profiles)
     after = {t: db[t].count for t in TABLES}
     click.echo(f"{pages} pages from {len(sources)} databases in {time.monotonic() - started:.1f}s: " + ", ".join(
         f"{t} {before[t]} -> {after[t]}" for t in TABLES))
