@@ -10,7 +10,7 @@ the same files, in the same run:
   naive     benchmarks/naive_pipeline.py (trafilatura, OpenCC, langdetect, datasketch, sqlite-utils)
   docsites  `docsites ingest` (the command as a user runs it, start-up included)
 
-and prints for each: wall time, pages/s, peak memory (summed RSS of the process tree, sampled
+and prints for each: wall time, pages/s, CPU time a page (the process and its workers), peak memory (summed RSS of the process tree, sampled
 every 0.1 s), duplicate-cluster F1 (pairwise over pages: a page's cluster is its document, or the
 document its duplicate row points at; a rejected page is alone) and mean text F1 (character
 bigrams, as benchmarks/eval_extract.py; over the documents stored, each against the text its page
@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -97,6 +98,7 @@ def fresh(db_path: str) -> str:
 
 def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     """Run `cmd`; its wall time, peak RSS of its process tree, and output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
@@ -113,7 +115,9 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return {"wall": wall, "peak_rss": peak[0], "stdout": out, "stderr": err}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and its waited-for workers
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_rss": peak[0], "stdout": out, "stderr": err}
 
 
 def outcomes(db_path: str) -> tuple[dict, dict, list[str]]:
@@ -146,7 +150,7 @@ def report(name: str, n: int, run: dict, s: dict | None) -> None:
     quality = (f"; duplicate-cluster F1 {s['cluster_f1']:.3f}, mean text F1 {s['text_f1']:.3f} "
                f"({s['documents']} documents, {s['rejected']} rejected)") if s else ""
     print(f"{name}: {n} pages in {run['wall']:.2f} s wall, {n / run['wall']:.1f} pages/s, "
-          f"peak RSS {run['peak_rss'] / 2**20:.0f} MiB{quality}", flush=True)
+          f"CPU {1000 * run['cpu'] / n:.1f} ms a page, peak RSS {run['peak_rss'] / 2**20:.0f} MiB{quality}", flush=True)
 
 
 STAGES = [  # (label, file suffix, function): cumulative time of each, from cProfile
@@ -229,7 +233,8 @@ def main(argv=None):
         report("docsites ingest", n, ours, score(db, pages))
         if naive:
             ratios.append(naive["wall"] / ours["wall"])
-            print(f"docsites ingest is {ratios[-1]:.2f}x the naive pipeline's speed (wall time)", flush=True)
+            print(f"docsites ingest is {ratios[-1]:.2f}x the naive pipeline's speed (wall time); "
+                  f"CPU a page {naive['cpu'] / ours['cpu']:.2f}x less", flush=True)
     if len(ratios) > 1:
         print(f"ratio over {len(ratios)} runs: " + ", ".join(f"{r:.2f}" for r in ratios)
               + f" (min {min(ratios):.2f}, max {max(ratios):.2f})")
