@@ -12,6 +12,9 @@ import collections
 import itertools
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -239,13 +242,24 @@ def prepared(tasks: Iterable, config: DedupConfig | None, workers: int, chunk: i
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     window: collections.deque = collections.deque()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                             initializer=_leave_with_parent, initargs=(os.getpid(),)) as pool:
         for batch in _chunks(tasks, chunk):
             window.append((batch, pool.submit(_prepare_chunk, batch, config)))
             if len(window) >= workers * in_flight:
                 yield from _results(*window.popleft())
         while window:
             yield from _results(*window.popleft())
+
+
+def _leave_with_parent(parent_pid: int) -> None:
+    """A worker's first act: a thread that ends the worker once its parent is gone (`kill -9`):
+    a forked worker holds both ends of the pool's task pipe, so it would wait for tasks forever."""
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+    threading.Thread(target=watch, name="leave-with-parent", daemon=True).start()
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

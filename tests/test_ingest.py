@@ -153,6 +153,43 @@ def test_kill_9_keeps_every_committed_batch_whole_and_a_rerun_finishes(tmp_path)
     assert corpus(db_path) == corpus(reference)
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(c) for c in f.read().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_leave_when_the_ingest_is_killed(tmp_path):
+    warc = str(tmp_path / "pages.warc.gz")
+    write_warc(warc, 150, seed=7)
+    proc = subprocess.Popen([os.path.join(BIN, "docsites"), "ingest", warc, "--db", str(tmp_path / "c.db"),
+                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers, deadline = [], time.time() + 60
+    while len(workers) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        workers = children(proc.pid)
+    assert len(workers) >= 2, "the workers did not start"
+    os.kill(proc.pid, signal.SIGKILL)  # only the ingest: nobody is left to stop its workers
+    proc.wait()
+    deadline = time.time() + 10
+    while any(alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if alive(w)]
+    for w in left:  # do not leave them behind when the test fails
+        os.kill(w, signal.SIGKILL)
+    assert not left, "extraction workers outlived the killed ingest"
+
+
 def test_progress_is_a_log_line_when_not_on_a_terminal(tmp_path):
     warc = str(tmp_path / "pages.warc.gz")
     n = write_warc(warc, 6)
