@@ -133,6 +133,11 @@ def _is_hidden(el) -> bool:
 BEM_FOOTER = re.compile(r"__foot(er)?\b")
 
 
+# hidden elements, found in C: the `hidden` attribute, or display:none in any case and spacing
+_HIDDEN = lxml.etree.XPath('.//*[@hidden or contains(translate(@style, "ABCDEFGHIJKLMNOPQRSTUVWXYZ ", '
+                           '"abcdefghijklmnopqrstuvwxyz"), "display:none")]')
+
+
 def _says_chrome(el, thread: bool = False) -> bool:
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
     if thread:
@@ -189,8 +194,7 @@ def _strip_chrome(root, thread: bool = False) -> None:
             el.drop_tree()
     # decided on the whole tree first: whether a hidden block continues the body depends on its
     # visible siblings, not on what was dropped before it
-    verdicts = [(el, _continues_body(el)) for el in root.iter()
-                if isinstance(el.tag, str) and el.getparent() is not None and _is_hidden(el)]
+    verdicts = [(el, _continues_body(el)) for el in _HIDDEN(root) if el.getparent() is not None]
     dropped: set = set()
     for el, rest in verdicts:
         if any(a in dropped for a in el.iterancestors()):
@@ -210,6 +214,7 @@ def _strip_chrome(root, thread: bool = False) -> None:
 TEASER_MIN_ITEMS = 3  # a list of this many look-alike items can be a teaser list
 TEASER_HEADLINE = 8  # a link with this much text inside an item is a headline pointing elsewhere
 TEASER_ITEM_MAX = 300  # teasers are short: a headline, a snippet, a date
+EXCERPT_MAX = 1500  # an excerpt of another page is longer, but not a whole article
 
 
 def _signature(el) -> tuple:
@@ -285,7 +290,7 @@ def _mark_teasers(root) -> None:
             chars = _text_len(item.text_content())
             if not chars:
                 continue
-            if (chars <= TEASER_ITEM_MAX and has_headline(item)) or is_excerpt(item):
+            if chars <= TEASER_ITEM_MAX and has_headline(item) or chars <= EXCERPT_MAX and is_excerpt(item):
                 teasers += 1
         if teasers >= 0.6 * len(items) and teasers >= TEASER_MIN_ITEMS:
             el.set("data-chrome", "1")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .html import has_headline, is_excerpt
+from .html import EXCERPT_MAX, has_headline, is_excerpt
 from .rules import Rules, load
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def post_run(body, rules: Rules) -> tuple[int, float, object]:
             posts = []
             for item in items:
                 chars, links = _own_text(item)
-                if (chars <= TEASER_MAX and has_headline(item, HEADLINE)) or is_excerpt(item):
+                if chars <= TEASER_MAX and has_headline(item, HEADLINE) or chars <= EXCERPT_MAX and is_excerpt(item):
                     continue
                 if chars - links >= POST_MIN_TEXT and rules.byline_time.search(_text_of(item)):
                     posts.append(chars - links)
