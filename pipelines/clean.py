@@ -173,6 +173,7 @@ def drop_header_keywords(lines: list[str]) -> list[str]:
 
 
 HEADER_LINE_MAX = 60
+ECHO_SLACK = 80  # characters a file extension, spaces and an editing note add to a title's echo
 
 
 def drop_header_zone(lines: list[str], title: str | None) -> list[str]:
@@ -208,8 +209,8 @@ def drop_title_echo(lines: list[str], title: str | None) -> list[str]:
     lines = drop_header_zone(lines, title)
     out = []
     for line in lines:
-        n = norm_title(line)
-        if n == t:
+        # a paragraph much longer than the title is not its echo, whatever a cut would remove
+        if len(line) <= len(t) + ECHO_SLACK and norm_title(line) == t:
             continue
         out.append(line)
     if out and (m := PAGE_MARKER.match(out[0])) and m.group(1) == "1" and norm_title(out[0][m.end():]).startswith(t):

@@ -198,7 +198,8 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
     `hints`: what the page's site profile knows about its layout (`SiteHints`).
     """
     text, encoding = decode(page.body, page.content_type)
-    text = pinyin.strip(text)  # before anything reads the words: 導(dǎo)語 hides 導語 from every rule
+    if page.kind == "text":  # before anything reads the words: 導(dǎo)語 hides 導語 from every rule
+        text = pinyin.strip(text)
     url = page.final_url or page.url
     site = site_of(url)
     rules = load()
@@ -209,6 +210,8 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
     if found is None:
         return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
     page_lines, lines, title, facts, extractor, family_id = found
+    if page.kind != "text":  # an HTML page: its flattened text, not its markup (see pinyin.strip_page)
+        page_lines, lines, title = pinyin.strip_page(page_lines, lines, title)
     # the rules are written in simplified words: a traditional page is read in simplified script
     page_lines, lines, title, traditional = convert.simplify_page(page_lines, lines, title)
     if traditional and family_id is None:

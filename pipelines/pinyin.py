@@ -2,8 +2,9 @@
 
 Contract: `strip(text) -> text` removes a toned syllable in ASCII or full-width parentheses right
 after a Han character, when the page is annotated the way these sites do it and not the way a
-document that teaches or discusses pinyin does. Runs on the decoded page (HTML source or text)
-before anything else reads it, so the chrome rules, the read wall and the title see plain words.
+document that teaches or discusses pinyin does. Runs before the chrome rules, the read wall and
+the title read the words: on a text page's decoded text (`strip`), on an HTML page's flattened
+lines, body and title (`strip_page`).
 
 Told apart by two signals, not by any page's wording:
 - count: a site annotates a character wherever it occurs, dozens of times on a page; a document
@@ -23,6 +24,10 @@ from . import convert
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # one syllable: letters with at least one tone mark, at most 6 letters (zhuang)
 ANNOTATION = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]([a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}})[)）]")
+# the same without the look-behind, which the engine would try at every position of a page: a
+# bracket is a literal it can skip to; the character before is checked on the few matches
+CANDIDATE = re.compile(rf"[(（][a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}}[)）]")
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 HAS_TONE = re.compile(f"[{TONED}]")
 MIN_ANNOTATIONS = 3  # fewer is a document quoting a reading
 MIN_CONVERTED_SHARE = 0.5  # of annotated characters, the share t2s changes
@@ -31,7 +36,7 @@ MIN_CONVERTED_SHARE = 0.5  # of annotated characters, the share t2s changes
 def annotations(text: str) -> list[re.Match]:
     if not HAS_TONE.search(text):  # most pages: no tone mark at all, one C-level scan
         return []
-    return list(ANNOTATION.finditer(text))
+    return [m for m in CANDIDATE.finditer(text) if m.start() and HAN.match(text, m.start() - 1)]
 
 
 def is_site_pinyin(text: str, found: list[re.Match] | None = None) -> bool:
@@ -49,4 +54,25 @@ def strip(text: str) -> str:
     found = annotations(text)
     if not found or not is_site_pinyin(text, found):
         return text
-    return ANNOTATION.sub("", text)
+    return _cut(text, found)
+
+
+def strip_page(page_lines: list[str], lines: list[str], title: str | None):
+    """An HTML page's flattened lines, body lines and title without site-added pinyin, decided
+    once for the page (its flattened text is a fraction of its markup: cheaper to scan)."""
+    page_text = "\n".join(page_lines)
+    found = annotations(page_text)
+    if not found or not is_site_pinyin(page_text, found):
+        return page_lines, lines, title
+    stripped = _cut(page_text, found).split("\n")
+    body = lines if lines is page_lines else ANNOTATION.sub("", "\n".join(lines)).split("\n")
+    return stripped, (stripped if lines is page_lines else body), ANNOTATION.sub("", title) if title else title
+
+
+def _cut(text: str, found: list[re.Match]) -> str:
+    out, pos = [], 0
+    for m in found:
+        out.append(text[pos:m.start()])
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
