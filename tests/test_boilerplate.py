@@ -18,7 +18,7 @@ RNG = random.Random("boilerplate")
 N_PAGES = 32
 # The invented site's chrome, inside the article where the body finder keeps it; the second line
 # varies by page only in its digits.
-CHROME = ["喵喵文档馆提醒您：资料整理不易，转载请注明出处", "感谢您对喵喵文档馆的喜爱与支持"]
+CHROME = ["喵喵文档馆提醒您：资料整理不易，且看且珍惜", "感谢您对喵喵文档馆的喜爱与支持"]
 
 
 def stamp(i: int) -> str:
