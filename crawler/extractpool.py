@@ -7,7 +7,10 @@ ProcessPoolExecutor, used before, runs a management thread and a queue-feeder th
 crawl process that took the GIL from the reactor for every page (docs/benchmarks.md).
 
 A worker that dies (out of memory, a crash in a C extension) fails the page it held with
-`WorkerDied` and is replaced; the caller may try the page again. Workers ignore Ctrl-C (the crawl
+`WorkerDied` and is replaced; the caller may try the page again. Each page has a time budget
+(`time_budget`, pipelines/timelimit.py) that the worker enforces itself; a worker that holds a page
+well past it (stuck inside one C call) is killed and replaced, and the page's answer is an
+`ExtractionTimeout` — a rejection with a reason, not a retry. Workers ignore Ctrl-C (the crawl
 process shuts down gracefully and still needs them for the pages in flight) and leave when the
 crawl process is gone (`kill -9`).
 """
@@ -21,6 +24,8 @@ import os
 import signal
 import threading
 import time
+
+from pipelines.timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, hard_limit
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +42,7 @@ def _exit_with_parent(parent_pid: int) -> None:
     os._exit(0)
 
 
-def _serve(conn, parent_pid: int, warm_up) -> None:
+def _serve(conn, parent_pid: int, warm_up, budget: float | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     from pipelines.ingest import run_extraction
@@ -52,7 +57,7 @@ def _serve(conn, parent_pid: int, warm_up) -> None:
         if task is None:
             return
         page, hints = task
-        result = run_extraction(page, hints)  # failures come back as values
+        result = run_extraction(page, hints, budget)  # failures (and running out of time) come back as values
         try:
             conn.send(result)
         except Exception as e:  # noqa: BLE001 - an exception that does not pickle
@@ -61,22 +66,24 @@ def _serve(conn, parent_pid: int, warm_up) -> None:
 
 # --- the crawl process's side -----------------------------------------------------------------
 class _Worker:
-    def __init__(self, ctx, warm_up):
+    def __init__(self, ctx, warm_up, budget):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), warm_up), name="extract-worker",
+        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), warm_up, budget), name="extract-worker",
                                    daemon=True)
         self.process.start()
         child.close()
         self.ready = False
         self.future: asyncio.Future | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.overdue: asyncio.TimerHandle | None = None  # kills the worker if it holds its page too long
 
 
 class ExtractionPool:
-    def __init__(self, workers: int, warm_up=None):
+    def __init__(self, workers: int, warm_up=None, time_budget: float | None = DEFAULT_TIME_BUDGET):
         self.ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
         self.warm_up = warm_up
-        self.workers = [_Worker(self.ctx, warm_up) for _ in range(max(1, workers))]
+        self.time_budget = time_budget
+        self.workers = [_Worker(self.ctx, warm_up, time_budget) for _ in range(max(1, workers))]
         self.idle: collections.deque[_Worker] = collections.deque()
         self.waiting: collections.deque = collections.deque()  # (page, hints, future)
         self.closed = False
@@ -118,6 +125,8 @@ class ExtractionPool:
             worker = self.idle.popleft()
             self._listen(worker)
             worker.future = future
+            if self.time_budget:
+                worker.overdue = worker.loop.call_later(hard_limit(self.time_budget), self._overdue, worker)
             try:
                 worker.conn.send((page, hints))
             except (OSError, ValueError) as e:
@@ -142,12 +151,31 @@ class ExtractionPool:
             self._died(worker, e)
             return
         future, worker.future = worker.future, None
+        self._cancel_overdue(worker)
         if future is not None and not future.done():
             future.set_result(result)
         self.idle.append(worker)
         self._dispatch()
 
+    def _cancel_overdue(self, worker: _Worker) -> None:
+        if worker.overdue is not None:
+            worker.overdue.cancel()
+            worker.overdue = None
+
+    def _overdue(self, worker: _Worker) -> None:
+        """The worker has held its page far past the time budget: the page is answered with
+        ExtractionTimeout (rejected, not retried) and the worker is killed and replaced."""
+        worker.overdue = None
+        seconds = hard_limit(self.time_budget)
+        logger.error("extraction worker %s held a page for %.0f s: killing it", worker.process.pid, seconds)
+        if worker.future is not None and not worker.future.done():
+            worker.future.set_result(ExtractionTimeout(self.time_budget))
+        worker.process.kill()
+        self._died(worker, f"killed after holding a page for {seconds:.0f} s")
+        self._dispatch()
+
     def _died(self, worker: _Worker, error) -> None:
+        self._cancel_overdue(worker)
         self._forget(worker)
         self.last_error = error
         worker.process.join(timeout=1)
@@ -157,7 +185,7 @@ class ExtractionPool:
         # A worker that died before it was ready is not replaced: its replacement would die the
         # same way (a broken install), one spawn after another, while pages wait for ever.
         if not self.closed and worker.ready:
-            replacement = _Worker(self.ctx, self.warm_up)
+            replacement = _Worker(self.ctx, self.warm_up, self.time_budget)
             self.workers.append(replacement)
             self._listen(replacement)
         if not self.workers:
@@ -170,6 +198,7 @@ class ExtractionPool:
         self.waiting.clear()
 
     def _forget(self, worker: _Worker) -> None:
+        self._cancel_overdue(worker)
         if worker.loop is not None:
             worker.loop.remove_reader(worker.conn.fileno())
             worker.loop = None

@@ -29,6 +29,7 @@ from crawler.corpuswriter import CorpusWriter, WriterError
 from crawler.extractpool import ExtractionPool, WorkerDied
 from pipelines.extract import Extraction
 from pipelines.model import Page
+from pipelines.timelimit import DEFAULT_TIME_BUDGET
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,10 @@ WARM_UP_PAGE = Page(
 class CorpusPipeline:
     def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None, processing: bool = True,
                  workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None,
-                 batch_wait: float = 0.0, profiles_dir: str | None = None, base_urls: dict | None = None):
+                 batch_wait: float = 0.0, profiles_dir: str | None = None, base_urls: dict | None = None,
+                 time_budget: float | None = DEFAULT_TIME_BUDGET):
         self.db_path = db_path
+        self.time_budget = time_budget  # seconds per page in extraction (EXTRACT_TIME_BUDGET)
         self.profiles = (profiles_dir, base_urls or {})  # the writer re-reads stored pages with them
         self.keep_languages = keep_languages
         self.min_chars = min_chars
@@ -69,6 +72,7 @@ class CorpusPipeline:
         s = crawler.settings
         pipeline = cls(s.get("CORPUS_DB"), s.getlist("KEEP_LANGUAGES"), s.getint("MIN_DOCUMENT_CHARS"), crawler,
                        processing=s.getbool("DOCSITES_PROCESSING", True), workers=s.getint("EXTRACT_WORKERS"),
+                       time_budget=s.getfloat("EXTRACT_TIME_BUDGET", DEFAULT_TIME_BUDGET),
                        batch_size=s.getint("WRITER_BATCH_SIZE", 100),
                        batch_wait=s.getfloat("WRITER_BATCH_WAIT"),
                        # DEDUP_* settings (DEDUP_NEAR_THRESHOLD, …) over the database's stored ones
@@ -86,7 +90,7 @@ class CorpusPipeline:
         self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size,
                                    self.dedup_settings, self.batch_wait, *self.profiles)
         self.writer.open()
-        self.pool = ExtractionPool(self.workers, warm_up=WARM_UP_PAGE)
+        self.pool = ExtractionPool(self.workers, warm_up=WARM_UP_PAGE, time_budget=self.time_budget)
         self.pool.wait_ready()
         arguments = dict(getattr(spider, "_crawl_args", {}))
         self.run_id = self.writer.submit("start_run", spider.name, arguments).result()

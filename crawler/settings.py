@@ -15,6 +15,7 @@ MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_
 # in the database); override any field as DEDUP_<FIELD>, e.g. DEDUP_NEAR_THRESHOLD = 0.6.
 DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
 EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU but one (the crawl process and writer's)
+EXTRACT_TIME_BUDGET = 20.0       # seconds per page; a page past it is rejected as extract_timeout (0: no limit)
 WRITER_BATCH_SIZE = 100          # at most this many pages per sqlite transaction in the writer process
 WRITER_BATCH_WAIT = 0.05         # seconds the writer waits for more pages before it commits a batch
 CONCURRENT_ITEMS = 8             # a response yields one page item plus links; Scrapy starts this many

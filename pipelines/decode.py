@@ -50,6 +50,9 @@ KANA = re.compile(r"[\u3040-\u30ff]")
 LETTER = re.compile(r"[^\W\d_]")
 CHINESE = ("gb18030", "big5hkscs")
 SAMPLE = 200_000  # bytes that detection and the script statistics look at
+# Bytes of a body decoded at all: 3 million characters (all that extraction parses, html.MAX_HTML_CHARS)
+# take at most 12 MB in UTF-8; decoding the rest of a 64 MiB file would cost ~256 MB of text for nothing.
+MAX_DECODE_BYTES = 12 * 1024 * 1024
 
 
 class DecodeError(Exception):
@@ -159,6 +162,11 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
     """The page's text and how it was read. Raises DecodeError when nothing gives plausible text."""
     if not body:
         return Decoded("", "utf-8", "empty")
+    if len(body) > MAX_DECODE_BYTES:
+        cut = MAX_DECODE_BYTES
+        while cut > MAX_DECODE_BYTES - 3 and 0x80 <= body[cut] < 0xC0:  # not inside a UTF-8 character
+            cut -= 1
+        body = body[:cut]
     bom_charset, bom = read_bom(body)
     if bom_charset is not None:
         return _read(body[len(bom):], bom_charset, "bom")

@@ -25,6 +25,7 @@ from .decode import DecodeError
 from .dedup import DedupConfig, Deduplicator, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
 from .model import Document, Page, Rejection, document_id
+from .timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class Ingestor:
             return [self._reject(page.url, "fetch_error", page.error, site=site)]
         if page.status >= 400 or page.status < 200:
             return [self._reject(page.url, "http_error", f"HTTP {page.status}", site=site)]
+        if isinstance(result, ExtractionTimeout):
+            return [self._reject(page.url, "extract_timeout", str(result), site=site)]
         if isinstance(result, DecodeError):
             return [self._reject(page.url, "decode_error", str(result), site=site)]
         if isinstance(result, Exception):
@@ -200,13 +203,19 @@ class Ingestor:
         return self._store_document(doc, prefer_id=prefer_id)
 
 
-def run_extraction(page: Page, hints: SiteHints | None = None) -> Extraction | Exception:
-    """extract_page (with the page's site-profile `hints`, if any), with its failure returned as a
-    value so the page still gets an outcome."""
+def run_extraction(page: Page, hints: SiteHints | None = None,
+                   budget: float | None = DEFAULT_TIME_BUDGET) -> Extraction | Exception | ExtractionTimeout:
+    """extract_page (with the page's site-profile `hints`, if any) within a time budget of `budget`
+    seconds (pipelines/timelimit.py), with its failure returned as a value so the page still gets an
+    outcome."""
     if page.status >= 400 or page.status < 200:
         return Extraction()
     try:
-        return extract_page(page, hints=hints)
+        with time_limit(budget):
+            return extract_page(page, hints=hints)
+    except ExtractionTimeout as e:
+        logger.warning("extraction of %s stopped: %s", page.url, e)
+        return e
     except Exception as e:  # noqa: BLE001 - any extractor failure becomes a rejection, not a lost page
         logger.warning("extraction failed for %s: %s", page.url, e)
         return e

@@ -2,6 +2,7 @@
 import asyncio
 import os
 import random
+import time
 
 import pytest
 
@@ -10,6 +11,7 @@ from crawler.pipelines import WARM_UP_PAGE
 from pipelines.extract import Extraction
 from pipelines.ingest import run_extraction
 from pipelines.model import Page
+from pipelines.timelimit import ExtractionTimeout, hard_limit
 from tests.sitefarm import document_page, make_text, make_title
 
 
@@ -21,6 +23,18 @@ def pages(n):
         out.append(Page(url=f"http://127.0.0.1/doc/{i}.html", headers={"content-type": "text/html; charset=utf-8"},
                         body=html.encode("utf-8")))
     return out
+
+
+WORDS = ("科技", "工作", "总结", "推进", "加强", "知识产权", "保护", "合作", "创新", "发展", "企业", "服务")
+
+
+def big_article(paragraphs: int, seed: int = 1) -> Page:
+    """An article page that takes extraction about 0.4 ms per paragraph (0.9 s for 2,000)."""
+    rng = random.Random(seed)
+    paras = "".join("<p>" + "，".join("".join(rng.choice(WORDS) for _ in range(5)) for _ in range(6)) + "。</p>\n"
+                    for _ in range(paragraphs))
+    return Page(url="http://127.0.0.1/big.html", headers={"content-type": "text/html; charset=utf-8"},
+                body=f"<html><head><title>大页面</title></head><body><div>{paras}</div></body></html>".encode())
 
 
 @pytest.fixture
@@ -128,5 +142,43 @@ def test_a_page_sent_after_the_last_worker_died_fails_at_once_instead_of_waiting
             await asyncio.wait_for(pool.run(pages(2)[1]), timeout=30)
     try:
         asyncio.run(asyncio.wait_for(crawl(), timeout=60))
+    finally:
+        pool.close()
+
+
+def test_a_page_past_the_time_budget_is_answered_with_a_timeout_and_the_worker_goes_on():
+    pool = ExtractionPool(1, warm_up=None, time_budget=0.2)
+    pool.wait_ready()
+
+    async def crawl():
+        slow = await asyncio.wait_for(pool.run(big_article(4000)), timeout=30)
+        return slow, await pool.run(pages(1)[0])
+    try:
+        slow, normal = asyncio.run(crawl())
+        assert isinstance(slow, ExtractionTimeout)
+        assert isinstance(normal, Extraction) and normal.documents
+    finally:
+        pool.close()
+
+
+class _StuckWhenUnpickled:
+    """Handed to a worker with a page, it holds the worker where no timer of its own reaches."""
+    def __reduce__(self):
+        return (time.sleep, (120,))
+
+
+def test_a_worker_stuck_past_the_hard_limit_is_killed_and_replaced():
+    pool = ExtractionPool(1, warm_up=None, time_budget=0.5)
+    pool.wait_ready()
+    stuck = pool.workers[0]
+
+    async def crawl():
+        answer = await asyncio.wait_for(pool.run(pages(1)[0], _StuckWhenUnpickled()), timeout=hard_limit(0.5) + 20)
+        return answer, await asyncio.wait_for(pool.run(pages(2)[1]), timeout=60)
+    try:
+        answer, normal = asyncio.run(crawl())
+        assert isinstance(answer, ExtractionTimeout)
+        assert isinstance(normal, Extraction) and normal.documents
+        assert not stuck.process.is_alive() and stuck.process.pid not in pool.pids and len(pool.pids) == 1
     finally:
         pool.close()
