@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
 
 import click
@@ -27,6 +28,22 @@ def open_db_or_fail(path: str):
         return store.open_db(path)
     except store.StoreError as e:
         fail(str(e))
+
+
+def open_readonly_or_fail(path: str):
+    """The corpus at `path` for a verb that only reads: nothing is written, not even WAL mode, and
+    a file that is not a docsites corpus is refused in one line."""
+    try:
+        return store.open_readonly(path)
+    except store.StoreError as e:
+        fail(str(e))
+
+
+def output_folder_or_fail(path: str) -> None:
+    """A verb writing the file `path` says so in one line when its folder does not exist."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        fail(f"cannot write {path}: folder {folder} does not exist")
 
 
 db_option = click.option(

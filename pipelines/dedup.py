@@ -202,6 +202,20 @@ def _register_hook() -> None:
 _register_hook()
 
 
+class IndexMismatch(ValueError):
+    """The settings name index parameters (shingle size, permutations, bands …) other than those the
+    stored index was built with: its signatures and band keys cannot be compared with new ones."""
+
+
+def _mismatch_message(stored: dict, wanted: dict) -> str:
+    changed = sorted(k for k in wanted if stored.get(k) != wanted[k])
+    was = ", ".join(f"{k}={stored.get(k)}" for k in changed)
+    now = ", ".join(f"{k}={wanted[k]}" for k in changed)
+    return (f"the dedup index in this corpus was built with {was}, the settings now say {now}: rebuild it with "
+            f"`docsites dedup --rebuild` and the new values (for example --shingle {wanted.get('shingle')}), "
+            f"or leave them unset to keep the index")
+
+
 class Deduplicator:
     """Finds the stored document a new one duplicates, and keeps the index in step with `documents`.
 
@@ -211,15 +225,19 @@ class Deduplicator:
 
     SHINGLE_SET_CACHE = 1024  # stored documents' shingle sets kept (~16 KiB each for 2,000 characters)
 
-    def __init__(self, db, config: DedupConfig | None = None, index_missing: bool = True):
+    def __init__(self, db, config: DedupConfig | None = None, index_missing: bool = True, readonly: bool = False):
+        """Raises IndexMismatch when `config`'s index parameters are not those of the stored index.
+        `readonly`: only look (`match`, `candidates`, `compare`), writing nothing (a read-only corpus)."""
         self.db = db
-        ensure_schema(db)
+        self.readonly = readonly
+        if not readonly:
+            ensure_schema(db)
         self.config = config or stored_config(db)
         self._cache: tuple[str, Fingerprint] | None = None
         self._norm_cache: tuple[str, str] | None = None
         self._sets: OrderedDict[str, np.ndarray] = OrderedDict()
         self._check_params()
-        if index_missing:
+        if index_missing and not readonly:
             self.index_missing()
 
     @classmethod
@@ -228,25 +246,28 @@ class Deduplicator:
 
     # -- index bookkeeping ------------------------------------------------------------------------
     def _check_params(self) -> None:
+        """Record the index parameters of a new index; refuse ones other than the stored index's."""
+        if self.readonly and "dedup_meta" not in self.db.table_names():
+            return
         row = self.db.execute("SELECT value FROM dedup_meta WHERE name = 'index'").fetchone()
         params = json.dumps(self.config.index_params(), sort_keys=True)
+        # an index stored before a parameter existed was built with that parameter's default
+        stored = {**DedupConfig().index_params(), **json.loads(row[0])} if row is not None else None
+        if stored is not None and stored != self.config.index_params() and \
+                self.db.execute("SELECT 1 FROM dedup_signatures LIMIT 1").fetchone():
+            raise IndexMismatch(_mismatch_message(stored, self.config.index_params()))
+        if self.readonly:
+            return
         if row is None:
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)",
                                 [json.dumps(asdict(self.config), sort_keys=True)])
-        elif row[0] != params:
-            has_index = self.db.execute("SELECT 1 FROM dedup_signatures LIMIT 1").fetchone()
-            if has_index:
-                logger.warning("dedup index was built with %s, settings now say %s: run "
-                               "`docsites dedup --rebuild`", row[0], params)
-                self.stale = True
-                return
+        elif row[0] != params:  # an empty index: built from now on with these parameters
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)",
                                 [json.dumps(asdict(self.config), sort_keys=True)])
-        self.stale = False
 
     def index_missing(self) -> int:
         """Index stored documents that have no signature (a database from before this index)."""

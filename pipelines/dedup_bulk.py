@@ -16,6 +16,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from . import store
 from .dedup import DedupConfig, band_keys, ensure_schema, fingerprint
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ CHUNK = 2000  # documents per worker task
 
 def _work(args):
     db_path, lo, hi, config = args
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = sqlite3.connect(store.readonly_uri(db_path), uri=True)
     try:
         rows = conn.execute("SELECT rowid, id, text FROM documents WHERE rowid >= ? AND rowid < ?", [lo, hi]).fetchall()
     finally:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
+import urllib.parse
 import zlib
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
@@ -38,11 +40,103 @@ class StoreError(Exception):
     """The database cannot be opened or written; the message is meant for the user."""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+# The tables every docsites corpus has, with columns its code cannot do without: a database whose
+# table of one of these names lacks them belongs to another application.
+CORE_COLUMNS = {"_schema": {"version"}, "pages": {"url", "body", "status"},
+                "documents": {"id", "url", "part", "text"}, "duplicates": {"url", "part", "dup_of"},
+                "rejected": {"url", "part", "reason"}}
+
+
+def readonly_uri(path: str, immutable: bool = False) -> str:
+    """The `file:` URI that opens `path` read-only; `#`, `?` and `%` in a path are escaped, as a
+    URI needs (a raw path cut at them and opened another file, or none)."""
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path), safe="/") + "?mode=ro"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def connect_readonly(path: str) -> sqlite3.Connection:
+    """A connection that cannot write `path` (mode=ro, query_only). A corpus in WAL mode whose
+    file or folder the user cannot write (a corpus on read-only media, or shared read-only) cannot
+    be opened even read-only; it is then opened as immutable: nobody can be changing it."""
+    if not os.path.exists(path):
+        raise StoreError(f"{path}: no such database")
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if writable(path):
+                raise
+            conn = sqlite3.connect(readonly_uri(path, immutable=True), uri=True)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA query_only = 1")
+        return conn
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"cannot read database {path}: {e}") from e
+
+
+def writable(path: str) -> bool:
+    """The user can change `path` (and create the journal files beside it)."""
+    return os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
+
+
+def corpus_problem(path: str) -> str | None:
+    """Why the existing file `path` is not a docsites corpus (None if it is one, or a file a corpus
+    may be created in: empty, or an SQLite database without tables). Reads only."""
+    with open(path, "rb") as f:
+        header = f.read(len(SQLITE_HEADER))
+    if not header:
+        return None
+    if header != SQLITE_HEADER:
+        return "not an SQLite database"
+    conn = connect_readonly(path)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        if not tables:
+            return None
+        if "_schema" not in tables:
+            listed = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            return f"not a docsites corpus (it holds other tables: {listed})"
+        for table, needed in CORE_COLUMNS.items():
+            if table in tables:
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
+                if not needed <= have:
+                    return f"not a docsites corpus (its {table} table has no {', '.join(sorted(needed - have))})"
+        return None
+    except sqlite3.DatabaseError as e:
+        return f"not readable as a database ({e})"
+    finally:
+        conn.close()
+
+
+def open_readonly(path: str) -> sqlite_utils.Database:
+    """The existing corpus at `path`, opened so nothing can write it (for verbs that only read).
+    Raises StoreError for a missing file, or one that is not a docsites corpus."""
+    if not os.path.exists(path):
+        raise StoreError(f"{path}: no such database")
+    problem = corpus_problem(path) or (None if os.path.getsize(path) else "an empty file, not a docsites corpus")
+    if problem:
+        raise StoreError(f"{path}: {problem}")
+    conn = connect_readonly(path)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_schema'").fetchone() is None:
+        conn.close()
+        raise StoreError(f"{path}: an empty database, not a docsites corpus")
+    return sqlite_utils.Database(conn)
+
+
 def open_db(path: str) -> sqlite_utils.Database:
-    """Open (creating and migrating if needed) the corpus database at `path`."""
+    """Open (creating and migrating if needed) the corpus database at `path`. A file that is not a
+    docsites corpus (another application's database, not a database at all) is refused with
+    StoreError before anything is written to it."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise StoreError(f"cannot open database {path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise StoreError(f"cannot open database {path}: it is a folder")
+    if os.path.exists(path) and (problem := corpus_problem(path)):
+        raise StoreError(f"{path}: {problem}; refusing to change it")
     try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout = 30000")

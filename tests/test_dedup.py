@@ -14,7 +14,7 @@ from datasketch import MinHash
 
 from pipelines import minhash, store
 from pipelines.convert import to_traditional
-from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, normalise
+from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, normalise, stored_config
 from pipelines.ingest import Ingestor
 from pipelines.model import Page
 
@@ -329,3 +329,26 @@ def test_signature_memory_does_not_grow_with_permutations_times_length():
     finally:
         tracemalloc.stop()
     assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB"  # 128 x 500,000 x 4 bytes would be 244 MiB
+
+
+def test_index_parameters_other_than_the_stored_index_are_refused_not_used(db_path):
+    from pipelines.dedup import IndexMismatch
+    db, _ = _corpus_for_verbs(db_path)
+    with pytest.raises(IndexMismatch, match=r"built with shingle=5, the settings now say shingle=4.*--rebuild"):
+        Deduplicator(db, DedupConfig(shingle=4))
+    # thresholds are not index parameters: they apply to the index as it is
+    assert Deduplicator(db, DedupConfig(near_threshold=0.9)).config.near_threshold == 0.9
+    explained = run_cli("dedup", "--explain", "http://b.example/p-8.html", "--shingle", "4", "--db", db_path)
+    assert explained.exit_code == 1 and "--rebuild" in explained.output and "Traceback" not in explained.output
+    # a rebuild with the new value builds the index with it, and then it is the stored one
+    assert run_cli("dedup", "--rebuild", "--shingle", "4", "--db", db_path).exit_code == 0
+    assert Deduplicator(db).config.shingle == 4
+    respun = report(8, 2000).replace("推进", "推动").replace("落实", "贯彻")
+    assert Ingestor(db).ingest(page("http://d.example/respun.html", respun))[0].table == "duplicates"
+
+
+def test_new_index_parameters_are_taken_while_the_index_is_empty(db_path):
+    db = store.open_db(db_path)
+    assert Deduplicator(db).config.shingle == 5
+    assert Deduplicator(db, DedupConfig(shingle=4)).config.shingle == 4
+    assert stored_config(db).shingle == 4

@@ -94,3 +94,197 @@ def test_redirect_targets_are_indexed(db_path):
     plan = " ".join(r[-1] for r in db.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM pages WHERE url = ? OR final_url = ?", ["a", "a"]).fetchall())
     assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), plan
+
+
+# --- foreign, empty and read-only databases; paths a URI must escape (issues 11.10, 16.6) ----------
+import hashlib  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+from docsites.cli import cli  # noqa: E402
+from tests.conftest import BIN  # noqa: E402
+
+READING_VERBS = [["stats"], ["dedup"], ["export", "OUT/x.jsonl"], ["report", "OUT/r.html"], ["serve", "--port", "1"]]
+
+
+def run_cli(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def small_corpus(path):
+    db = store.open_db(path)
+    Ingestor(db).ingest(Page("http://a.example/doc/1.html", html("工作总结", BODY),
+                             headers={"content-type": "text/html; charset=utf-8"}))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def foreign_db(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, title TEXT, html TEXT)")  # another app's `pages`
+    conn.execute("INSERT INTO users (name) VALUES ('ann')")
+    conn.commit()
+    conn.close()
+
+
+def fingerprint_of(folder):
+    """Every file in `folder` (names and bytes): what a verb that must not write may not change."""
+    return {name: hashlib.sha1(open(os.path.join(folder, name), "rb").read()).hexdigest()
+            for name in sorted(os.listdir(folder))}
+
+
+EMPTY = hashlib.sha1(b"").hexdigest()
+
+
+def verb_args(verb, db, out_folder):
+    return [a.replace("OUT", out_folder) for a in verb] + ["--db", db]
+
+
+@pytest.mark.parametrize("kind", ["foreign", "empty", "text"])
+@pytest.mark.parametrize("verb", READING_VERBS + [["ingest", "PAGE"], ["dedup", "--rebuild"], ["rebuild"]],
+                         ids=lambda v: "-".join(v) if isinstance(v, list) else v)
+def test_a_file_that_is_not_a_corpus_is_refused_in_one_line_and_left_alone(tmp_path, kind, verb):
+    folder = tmp_path / "dbs"
+    folder.mkdir()
+    path = str(folder / "other.db")
+    if kind == "foreign":
+        foreign_db(path)
+    elif kind == "empty":
+        open(path, "wb").close()
+    else:
+        (folder / "other.db").write_text("name,value\nann,1\n")
+    page_file = tmp_path / "p.html"
+    page_file.write_bytes(html("工作总结", BODY))
+    args = [a.replace("PAGE", str(page_file)) for a in verb_args(verb, path, str(tmp_path))]
+    before = fingerprint_of(folder)
+    result = run_cli(*args)
+    if kind == "empty" and verb[0] in ("ingest", "rebuild") or (kind == "empty" and verb == ["dedup", "--rebuild"]):
+        assert result.exit_code in (0, 1)  # a corpus may be created in an empty file by a verb that writes
+        return
+    assert result.exit_code == 1, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "not a docsites corpus" in lines[0] or "not an SQLite database" in lines[0], result.output
+    assert fingerprint_of(folder) == before  # not a table added, not WAL, no -wal or -shm file
+
+
+def test_ingest_into_another_apps_pages_table_adds_nothing(tmp_path):
+    path = str(tmp_path / "app.db")
+    foreign_db(path)
+    page_file = tmp_path / "p.html"
+    page_file.write_bytes(html("工作总结", BODY))
+    result = run_cli("ingest", str(page_file), "--db", path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    conn = sqlite3.connect(path)
+    assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {"users", "pages"}
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+@pytest.mark.parametrize("verb", READING_VERBS[:4], ids=lambda v: v[0])
+def test_reading_verbs_change_nothing_in_a_corpus(tmp_path, verb):
+    folder = tmp_path / "dbs"
+    folder.mkdir()
+    path = str(folder / "corpus.db")
+    small_corpus(path)
+    before = fingerprint_of(folder)
+    result = run_cli(*verb_args(verb, path, str(tmp_path)))
+    assert result.exit_code == 0, result.output
+    after = fingerprint_of(folder)
+    assert after.pop("corpus.db") == before["corpus.db"]
+    assert after.get("corpus.db-wal", EMPTY) == EMPTY  # a WAL reader's own files: shared memory, no log
+    assert set(after) <= {"corpus.db-shm", "corpus.db-wal"}
+
+
+@pytest.mark.parametrize("verb", [["export", "NOWHERE/x.jsonl"], ["report", "NOWHERE/r.html"]], ids=lambda v: v[0])
+def test_writing_into_a_missing_folder_is_one_line(tmp_path, verb):
+    path = str(tmp_path / "corpus.db")
+    small_corpus(path)
+    result = run_cli(*[a.replace("NOWHERE", str(tmp_path / "missing")) for a in verb], "--db", path)
+    assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["a#b", "c?d", "e%41f", "g h"])
+def test_read_only_uri_keeps_every_character_of_the_path(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    path = str(folder / f"corpus{name}.db")
+    small_corpus(path)
+    conn = sqlite3.connect(store.readonly_uri(path), uri=True)
+    assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+    with pytest.raises(sqlite3.OperationalError):
+        conn.execute("DELETE FROM documents")
+    conn.close()
+    for verb in READING_VERBS[:4]:
+        result = run_cli(*verb_args(verb, path, str(tmp_path)))
+        assert result.exit_code == 0, (verb, result.output)
+
+
+def unprivileged(cmd: list[str]) -> list[str]:
+    """`cmd` run so that file permissions bind it: as root, without the capabilities that let root
+    write any file (root could otherwise write a read-only corpus)."""
+    if os.geteuid() != 0:
+        return cmd
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: a read-only file would not be read-only")
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}", *cmd]
+
+
+@pytest.mark.parametrize("verb", READING_VERBS[:4], ids=lambda v: v[0])
+def test_a_read_only_corpus_can_be_read(tmp_path, verb):
+    folder, out = tmp_path / "ro", tmp_path / "out"
+    folder.mkdir()
+    out.mkdir()
+    path = str(folder / "corpus.db")
+    small_corpus(path)
+    os.chmod(path, 0o444)
+    os.chmod(folder, 0o555)
+    try:
+        proc = subprocess.run(unprivileged([os.path.join(BIN, "docsites"), *verb_args(verb, path, str(out))]),
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert os.listdir(folder) == ["corpus.db"]
+    finally:
+        os.chmod(folder, 0o755)
+
+
+def test_a_read_only_corpus_can_be_served(tmp_path):
+    import json
+    import socket
+    import time
+    import urllib.request
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = str(folder / "corpus.db")
+    small_corpus(path)
+    os.chmod(path, 0o444)
+    os.chmod(folder, 0o555)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(unprivileged([os.path.join(BIN, "docsites"), "serve", "--db", path, "--port", str(port)]),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/corpus/documents.json?_shape=array",
+                                            timeout=5) as r:
+                    rows = json.loads(r.read())
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, proc.stdout.read().decode() if proc.stdout else ""
+                time.sleep(0.3)
+        assert len(rows) == 1 and rows[0]["url"] == "http://a.example/doc/1.html"
+        assert os.listdir(folder) == ["corpus.db"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        os.chmod(folder, 0o755)

@@ -25,6 +25,8 @@ from datetime import datetime, timedelta, timezone
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from pipelines import store
+
 logger = logging.getLogger(__name__)
 
 ALWAYS_FETCH = ("listing", "start")
@@ -49,7 +51,7 @@ class IncrementalMiddleware:
     def connect(self):
         if self.conn is None and os.path.exists(self.db_path):
             try:
-                self.conn = sqlite3.connect(f"file:{os.path.abspath(self.db_path)}?mode=ro", uri=True,
+                self.conn = sqlite3.connect(store.readonly_uri(self.db_path), uri=True,
                                             check_same_thread=False)
                 self.conn.execute("PRAGMA busy_timeout = 5000")
                 self.conn.execute("SELECT 1 FROM pages LIMIT 1")

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import fields, replace
 
 import click
 
 from crawler.pageroles import PageHints  # stored pages are re-read with their site profile's hints
-from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.cli import db_option, fail, open_db_or_fail, open_readonly_or_fail
 from docsites.stored import profiles_option, profiles_or_fail
 from pipelines import store
-from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, judge, shared_passages, stored_config
+from pipelines.dedup import DedupConfig, Deduplicator, IndexMismatch, fingerprint, judge, shared_passages, stored_config
 from pipelines.ingest import reextract_part
 
 
@@ -26,7 +25,7 @@ def _page_text(db, url: str, part: int, hints=None) -> str | None:
 
 def explain(db, url: str, config: DedupConfig, hints=None) -> list[dict]:
     reports = []
-    dedup = Deduplicator(db, config, index_missing=False)
+    dedup = Deduplicator(db, config, index_missing=False, readonly=True)
     for part, in db.execute("""SELECT part FROM documents WHERE url = ? UNION SELECT part FROM duplicates
                                WHERE url = ? UNION SELECT part FROM rejected WHERE url = ? ORDER BY 1""",
                             [url, url, url]).fetchall():
@@ -123,9 +122,8 @@ def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, 
         docsites dedup --explain https://www.renrendoc.com/paper/123.html --db corpus.db
         docsites dedup --rebuild --containment-threshold 0.75
     """
-    if not os.path.exists(db_path):
-        fail(f"{db_path}: no such database")
-    db = open_db_or_fail(db_path)
+    # only --rebuild writes; inspecting opens the corpus read-only (and refuses what is not one)
+    db = open_db_or_fail(db_path) if rebuild else open_readonly_or_fail(db_path)
     config = _config(db, {"near_threshold": near_threshold, "containment_threshold": containment_threshold,
                       "shingle": shingle})
     hints = PageHints(db, profiles_or_fail(profiles_dir)).hints
@@ -143,7 +141,10 @@ def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, 
                        f"({result['re_extracted']} duplicate pages re-extracted)")
         return
     if explain_url:
-        reports = explain(db, explain_url, config, hints)
+        try:
+            reports = explain(db, explain_url, config, hints)
+        except IndexMismatch as e:
+            fail(str(e))
         if not reports:
             fail(f"{explain_url}: not in the corpus (never fetched, or fetched under another URL)")
         if as_json:

@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from docsites.cli import db_option, fail
+from docsites.cli import db_option, fail, output_folder_or_fail
+from pipelines import store
 
 REPORT_FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
 FIELDS = ("id", "text", "url", "title", "site", "published", *REPORT_FIELDS, "meta")
@@ -23,9 +24,7 @@ PROGRESS_FROM = 5000
 
 def connect_ro(path: str) -> sqlite3.Connection:
     """Read-only, so nothing in --where can change the corpus."""
-    conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
-    conn.execute("PRAGMA query_only = 1")
-    return conn
+    return store.open_readonly(path).conn
 
 
 def export_sql(where: str | None, include_duplicates: bool) -> tuple[str, str]:
@@ -146,9 +145,12 @@ def export(out, db_path, fmt, where, include_duplicates, progress):
         fail("parquet cannot be written to stdout; give a file name")
     if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
         fail("parquet needs pyarrow: pip install 'docsites[parquet]'")
-    if not os.path.exists(db_path):
-        fail(f"{db_path}: no such database")
-    conn = connect_ro(db_path)
+    if out != "-":
+        output_folder_or_fail(out)
+    try:
+        conn = connect_ro(db_path)
+    except store.StoreError as e:
+        fail(str(e))
     rows_sql, count_sql = export_sql(where, include_duplicates)
     try:
         total = conn.execute(count_sql).fetchone()[0]

@@ -7,7 +7,8 @@ import sqlite3
 import click
 
 from docsites import report as report_page
-from docsites.cli import db_option, fail
+from docsites.cli import db_option, fail, output_folder_or_fail
+from pipelines import store
 
 
 @click.command()
@@ -25,14 +26,15 @@ def report(out, db_path, title):
     Example:
         docsites report --db corpus.db report.html
     """
-    if not os.path.exists(db_path):
-        fail(f"{db_path}: no such database")
+    output_folder_or_fail(out)
     try:
-        conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
+        conn = store.open_readonly(db_path).conn
         try:
             figures = report_page.gather(conn)
         finally:
             conn.close()
+    except store.StoreError as e:
+        fail(str(e))
     except sqlite3.Error as e:
         fail(f"cannot read {db_path}: {e}")
     page = report_page.render(figures, title or f"docsites corpus: {os.path.basename(db_path)}")

@@ -13,8 +13,8 @@ from importlib import resources
 import click
 import yaml
 
-from docsites.cli import db_option, fail, open_db_or_fail
-from pipelines import search
+from docsites.cli import db_option, fail, open_db_or_fail, open_readonly_or_fail
+from pipelines import search, store
 
 # Cells of long texts are cut in the HTML table (the JSON keeps them whole).
 SETTINGS = {"truncate_cells_html": 160, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000,
@@ -45,9 +45,10 @@ INTERNAL_TABLES = re.compile(r"^(dedup_.*|_schema|.*_fts.*|page_roles|sqlite_.*)
 
 
 def internal_tables(db_path: str) -> list[str]:
-    if not os.path.exists(db_path):
+    try:
+        conn = store.connect_readonly(db_path)
+    except store.StoreError:
         return []
-    conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
     except sqlite3.DatabaseError:
@@ -73,7 +74,10 @@ def index_state(db_path: str) -> tuple[bool, list[str]]:
     """(nothing for docsites to do before serving, problems with the index), read without writing.
     Work to do: a missing index, triggers of an older version, changes another tool wrote that
     wait to be indexed, documents without the report metadata columns."""
-    conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
+    try:
+        conn = store.connect_readonly(db_path)
+    except store.StoreError as e:
+        raise click.ClickException(str(e)) from None
     try:
         have = dict(conn.execute("SELECT name, sql FROM sqlite_master").fetchall())
         if "documents" not in have:
@@ -119,10 +123,15 @@ def serve(db_path, host, port, reindex, no_sql):
     Example:
         docsites serve --db corpus.db --port 8001
     """
-    if not os.path.exists(db_path):
-        fail(f"{db_path}: no such database")
+    open_readonly_or_fail(db_path).close()  # a docsites corpus, or one line saying what it is not
     current, problems = index_state(db_path)
-    if reindex or not current:
+    readonly = not store.writable(db_path)
+    if readonly and (reindex or not current):
+        if reindex:
+            fail(f"{db_path} is read-only: the search index cannot be rebuilt")
+        click.echo(f"warning: {db_path} is read-only: serving it as it is (its search index cannot be "
+                   "brought up to date)", err=True)
+    elif reindex or not current:
         # Writing happens here, before the server exists; the served connections are read-only.
         # Opening the corpus brings it up to date: the index (what other tools wrote since), the
         # report metadata columns of an older corpus.
@@ -146,7 +155,9 @@ def serve(db_path, host, port, reindex, no_sql):
         f.write(meta)
     os.replace(tmp, meta_path)
     templates = str(resources.files("docsites") / "templates")  # documents first in the table list
-    args = ["serve", db_path, "--metadata", meta_path, "--host", host, "--port", str(port), "--template-dir", templates]
+    # a corpus the user cannot write is served immutable: Datasette could not open it read-only in WAL mode
+    args = ["serve", *(["-i", db_path] if readonly else [db_path]), "--metadata", meta_path, "--host", host,
+            "--port", str(port), "--template-dir", templates]
     for name, value in SETTINGS.items():
         args += ["--setting", name, str(value)]
     click.echo(f"serving {db_path} read-only at http://{host}:{port}/", err=True)

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
-from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.cli import db_option, open_readonly_or_fail
 
 
 @click.command()
@@ -19,9 +18,7 @@ def stats(db_path, as_json):
     Example:
         docsites stats --db corpus.db
     """
-    if not os.path.exists(db_path):
-        fail(f"{db_path}: no such database")
-    db = open_db_or_fail(db_path)
+    db = open_readonly_or_fail(db_path)
     q = lambda sql: [list(r) for r in db.execute(sql).fetchall()]  # noqa: E731
     figures = {
         "pages": db["pages"].count,
