@@ -43,11 +43,14 @@ WIDER = {
 # declarations w3lib's prescan does not honour: charset= in any <meta>, encoding= on any tag
 LOOSE_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|\sencoding\s*=\s*["']\s*([\w.:-]+)""",
                                re.I)
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # C0 controls (and DEL) other than \t \n \r \f
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls (and DEL) other than whitespace
+# Vertical tab and form feed are whitespace to HTML but not allowed in XML, so lxml refuses text
+# holding them (ValueError on a tree edit): they become spaces.
+XML_UNSAFE_SPACE = str.maketrans("\x0b\x0c", "  ")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 KANA = re.compile(r"[\u3040-\u30ff]")
-LETTER = re.compile(r"[^\W\d_]")
+LETTER = re.compile(r"[^\W\d_a-zA-Z]")  # letters outside ASCII
 CHINESE = ("gb18030", "big5hkscs")
 SAMPLE = 200_000  # bytes that detection and the script statistics look at
 # Bytes of a body decoded at all: 3 million characters (all that extraction parses, html.MAX_HTML_CHARS)
@@ -117,7 +120,7 @@ def plausible(text: str, controls: int = 0) -> bool:
 
 def _read(body: bytes, charset: str, source: str) -> Decoded:
     raw = to_unicode(body, charset)  # invalid bytes become U+FFFD (GB18030: a lone 0x80 is €)
-    text, controls = CONTROL_CHARS.subn("", raw)
+    text, controls = CONTROL_CHARS.subn("", raw.translate(XML_UNSAFE_SPACE))
     return Decoded(text, charset, source, raw.count("\ufffd"), controls)
 
 
@@ -127,7 +130,8 @@ def _script_counts(text: str) -> tuple[int, int, int, int]:
 
 
 def reads_as_chinese(text: str) -> bool:
-    """Most letters are Han characters (no Hangul or kana to speak of), and enough of them to tell."""
+    """Most letters outside ASCII (markup and Latin words are ASCII in any reading) are Han
+    characters, with no Hangul or kana to speak of, and enough of them to tell."""
     letters, han, hangul, kana = _script_counts(text)
     return han >= 10 and han >= 0.5 * letters and hangul + kana <= 0.05 * han
 
@@ -176,7 +180,7 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
         except UnicodeDecodeError:
             pass
         else:
-            text, controls = CONTROL_CHARS.subn("", text)
+            text, controls = CONTROL_CHARS.subn("", text.translate(XML_UNSAFE_SPACE))
             if plausible(text, controls):
                 return Decoded(text, "utf-8", "utf-8", 0, controls)
     tried = set()

@@ -153,3 +153,22 @@ def test_replacement_characters_are_counted_in_quality():
     doc = extract_page(Page(url="http://sample.example/a.html", body=bad)).documents[0]
     assert doc.quality["replaced_chars"] >= 1
     assert extract_page(Page(url="http://sample.example/a.html", body=body)).documents[0].quality["replaced_chars"] == 0
+
+
+def test_a_markup_heavy_gbk_page_with_a_broken_declaration_reads_as_chinese():
+    """Found by tests/test_robustness.py: markup letters are ASCII in every reading, so they do not
+    count against the Chinese one."""
+    with open(os.path.join(FIXTURES, "extract", "article-tables.html"), "rb") as f:
+        body = f.read().replace(b"<html", b"\x80html", 1).replace(b"<meta", b"\x00meta", 1)
+    decoded = decode_page(body)
+    assert decoded.charset == "gb18030" and "政务公开" in decoded.text
+
+
+def test_vertical_tab_and_form_feed_become_spaces_lxml_accepts():
+    """Found by tests/test_robustness.py: a form feed in a text node made lxml raise ValueError
+    when extraction edited the tree."""
+    body = html("utf-8").encode().replace("。".encode(), "。\f\v".encode())
+    text = decode(body)[0]
+    assert "\f" not in text and "\v" not in text and "。  " in text
+    doc = extract_page(Page(url="http://sample.example/ff.html", body=body)).documents[0]
+    assert "科技局" in doc.text
