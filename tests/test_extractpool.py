@@ -147,11 +147,11 @@ def test_a_page_sent_after_the_last_worker_died_fails_at_once_instead_of_waiting
 
 
 def test_a_page_past_the_time_budget_is_answered_with_a_timeout_and_the_worker_goes_on():
-    pool = ExtractionPool(1, warm_up=None, time_budget=0.2)
+    pool = ExtractionPool(1, warm_up=WARM_UP_PAGE, time_budget=1.0)
     pool.wait_ready()
 
     async def crawl():
-        slow = await asyncio.wait_for(pool.run(big_article(4000)), timeout=30)
+        slow = await asyncio.wait_for(pool.run(big_article(8000)), timeout=30)  # ~3 s of extraction
         return slow, await pool.run(pages(1)[0])
     try:
         slow, normal = asyncio.run(crawl())
@@ -168,12 +168,12 @@ class _StuckWhenUnpickled:
 
 
 def test_a_worker_stuck_past_the_hard_limit_is_killed_and_replaced():
-    pool = ExtractionPool(1, warm_up=None, time_budget=0.5)
+    pool = ExtractionPool(1, warm_up=WARM_UP_PAGE, time_budget=2.0)
     pool.wait_ready()
     stuck = pool.workers[0]
 
     async def crawl():
-        answer = await asyncio.wait_for(pool.run(pages(1)[0], _StuckWhenUnpickled()), timeout=hard_limit(0.5) + 20)
+        answer = await asyncio.wait_for(pool.run(pages(1)[0], _StuckWhenUnpickled()), timeout=hard_limit(2.0) + 20)
         return answer, await asyncio.wait_for(pool.run(pages(2)[1]), timeout=60)
     try:
         answer, normal = asyncio.run(crawl())
