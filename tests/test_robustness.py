@@ -23,7 +23,7 @@ from tests.conftest import FIXTURES
 from tests.test_extractpool import big_article
 
 BUDGET = 3.0      # seconds per page in these tests
-SLACK = 1.0       # the timer's own delay and the bookkeeping around it
+SLACK = 2.0       # the timer's own delay and the bookkeeping around it, on a loaded machine
 FUZZ = settings(max_examples=100, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
