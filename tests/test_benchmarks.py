@@ -22,6 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
      r"index: 2000 documents.*\n.*add one document to the 2000-document index .* median [\d.]+ ms"),
     (["search_bench.py", "--docs", "200"], r"index check: ok"),
     (["eval_extract.py"], r"mean F1"),
+    # too small for a figure (the workers' start-up skew can leave no window with both crawling)
+    (["distributed_bench.py", "--docs", "30", "--workers", "1,2", "--repeat", "1"],
+     r"2 workers \(run 1.*\d+ pages \(per worker .*, 0 fetched twice, 30 documents\n(.*\n)*2 workers: median \S+ pages/s"),
     (["ingest_bench.py", "--pages", "40"],
      r"naive: \d+ pages .* duplicate-cluster F1 [\d.]+, mean text F1 [\d.]+.*\n"
      r"docsites ingest: \d+ pages .* peak RSS \d+ MiB; duplicate-cluster F1 [\d.]+.*\n"
