@@ -41,7 +41,7 @@ demo: $(STAMP)
 	for i in $$(seq 50); do [ -s $$port_file ] && break; sleep 0.1; done; \
 	echo "crawling the demo site at http://127.0.0.1:$$(cat $$port_file)/ into corpus.db"; \
 	$(BIN)/scrapy crawl docsites -a start_urls=http://127.0.0.1:$$(cat $$port_file)/ \
-		-s LOG_LEVEL=WARNING -s AUTOTHROTTLE_ENABLED=False -s DOWNLOAD_DELAY=0; \
+		-s LOG_LEVEL=WARNING -s AUTOTHROTTLE_ENABLED=False -s DOWNLOAD_DELAY=0 -s ALLOWED_ADDRESSES=127.0.0.1; \
 	$(BIN)/docsites stats
 
 test: $(STAMP) system-deps

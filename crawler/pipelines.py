@@ -140,7 +140,9 @@ class CorpusPipeline:
                 # nothing more can be stored: stop fetching instead of fetching for nothing
                 self.closing = True
                 logger.error("the corpus writer died; closing the spider")
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="corpus_writer_died"))
+                # kept: the event loop holds tasks only weakly, an unreferenced one can vanish mid-way
+                self.closing_task = asyncio.ensure_future(
+                    self.crawler.engine.close_spider_async(reason="corpus_writer_died"))
             raise
         for outcome in outcomes:
             self.inc(f"docsites/{outcome.table}")

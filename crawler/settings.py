@@ -6,6 +6,7 @@ Every setting is described in docs/crawling.md; override any of them with `-s NA
 BOT_NAME = "docsites"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"   # `scrapy crawl` checks the spider's arguments before crawling
 
 # --- the corpus -------------------------------------------------------------
 CORPUS_DB = "corpus.db"          # where documents, duplicates, rejections and raw pages go
@@ -22,6 +23,8 @@ CONCURRENT_ITEMS = 8             # a response yields one page item plus links; S
                                  # asyncio workers per response, and 100 (its default) cost more than they do
 WARC_DIR = None                  # also write every response to WARC files in this folder
 WARC_MAX_BYTES = 1024 ** 3       # start a new WARC file after this many (compressed) bytes
+WARC_KEEP_COOKIES = False        # False: Set-Cookie / Cookie headers are left out of WARC records
+WARC_QUEUE_SIZE = 64             # responses waiting for the WARC thread; a full queue holds the crawl
 
 # --- site profiles ----------------------------------------------------------
 SITE_PROFILES_DIR = None         # folder of *.yaml profiles; None = crawler/sites
@@ -37,6 +40,14 @@ REDIS_URL = None                 # e.g. redis://10.0.0.5:6379/0: workers share o
 DISTRIBUTED_JOB = "docsites"     # names the Redis keys; one per crawl (a finished job fetches nothing again)
 MAX_IDLE_TIME_BEFORE_CLOSE = 30  # seconds a worker waits on an empty shared queue before it closes
 DISTRIBUTED_LEASE_TIMEOUT = 60   # seconds without heartbeat before a worker's requests in flight go back
+
+# --- what the crawler may touch (crawler/addresses.py) -------------------------
+# Only http(s), and only public addresses: private, loopback, link-local, unique-local … addresses
+# and names resolving to them are refused, except these addresses or networks (CIDR), e.g.
+# ["127.0.0.1"] for a test site on loopback or ["10.1.0.0/16"] for a mirror on the local network.
+ALLOWED_ADDRESSES = []
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"   # checks resolved addresses at connect time
 
 # --- politeness -------------------------------------------------------------
 CONTACT = "https://github.com/docsites/docsites"   # set to a URL or mail address site owners can reach
@@ -67,6 +78,12 @@ URL_DROP_PARAMS = None           # query parameters dropped from URLs; None = cr
 
 SPIDER_MIDDLEWARES = {}
 DOWNLOADER_MIDDLEWARES = {
+    # first: nothing, robots.txt included, is fetched from where the crawler may not go
+    "crawler.downloadermiddlewares.addresses.AddressGuardMiddleware": 10,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.downloadermiddlewares.redirect.RedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 550,
     # after robots.txt (100): a skipped page costs no budget, a disallowed one neither

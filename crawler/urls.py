@@ -2,12 +2,12 @@
 
 Doc sites hang `spm=`, `utm_*`, `from=` and session ids on their links; without this each spelling
 would be fetched, stored and deduplicated as a page of its own (and a session id per visit is a
-crawler trap by itself).
+crawler trap by itself). Credentials typed into a URL (`user:pw@host`) are dropped too.
 """
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -36,10 +36,25 @@ class Canonicalizer:
     def __call__(self, url: str) -> str:
         parts = urlsplit(url)
         path = PATH_SESSION.sub("", parts.path)
-        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not self.dropped(k)]
-        url = urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
-        # sorted query, percent-encoding normalised, fragment dropped, default port and case fixed
+        # Filter the raw `name=value` pieces: decoding the query (parse_qsl) would turn a GBK
+        # `q=%BF%C6%BC%BC` into U+FFFD and two different search URLs into one.
+        query = "&".join(piece for piece in parts.query.split("&")
+                         if piece and not self.dropped(unquote_plus(piece.split("=", 1)[0], errors="replace")))
+        url = urlunsplit((parts.scheme, host_and_port(parts.netloc), path, query, ""))
+        # sorted query, percent-encoding normalised (bytes kept), fragment dropped, host lower-cased
         return canonicalize_url(url)
+
+
+def host_and_port(netloc: str) -> str:
+    """A URL's netloc without `user:password@`: credentials are never stored, logged or sent."""
+    return netloc.rpartition("@")[2]
+
+
+def strip_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=host_and_port(parts.netloc)))
 
 
 canonical_url = Canonicalizer()

@@ -377,6 +377,8 @@ TEST_SETTINGS = {
     "EXTRACT_WORKERS": "1", "RETRY_BACKOFF_BASE": "0.2", "TELNETCONSOLE_ENABLED": "False",
     # every fake site is on 127.0.0.1: one download slot, without the profiles' real-site delays
     "DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0, "concurrency": 8}},
+    # the fake sites live on loopback, which the crawler refuses unless told (crawler/addresses.py)
+    "ALLOWED_ADDRESSES": "127.0.0.1",
 }
 
 

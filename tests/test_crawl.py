@@ -111,7 +111,7 @@ def farm():
 
 
 def test_profile_mode_every_shipped_profile_against_its_fixture_site(farm, db_path, tmp_path):
-    run_crawl(db_path, {}, {"SITE_BASE_URLS": farm.base_urls(), "WARC_DIR": str(tmp_path / "warc")})
+    run_crawl(db_path, {"sites": "all"}, {"SITE_BASE_URLS": farm.base_urls(), "WARC_DIR": str(tmp_path / "warc")})
     db = store.open_db(db_path)
     by_base = outcomes_by_base(db)
     for name, site in farm.sites.items():

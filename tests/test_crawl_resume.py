@@ -99,3 +99,109 @@ def test_kill_9_never_corrupts_the_corpus(site, tmp_path):
     docs = {r["url"] for r in db["documents"].rows}
     assert docs == {site.url(p) for p in site.docs}
     assert store.check_invariant(db) == []
+
+
+# --- a run cut short: the next run reaches what it did not ------------------------------------------
+def chain_site(n_docs: int, latency: float = 0.0):
+    """Generic-mode site whose documents are reached only through each other: the home page links
+    /doc/1.html, and /doc/N.html links /doc/N+1.html (and a listing beside it)."""
+    import random
+
+    from tests.sitefarm import FakeSite, Reply, document_page, listing_page, make_text, make_title
+    site = FakeSite("chain", latency)
+    rng = random.Random("chain")
+    for i in range(1, n_docs + 1):
+        path, title = f"/doc/{i}.html", make_title(rng, i)
+        nxt = [(f"/doc/{i + 1}.html", "下一篇")] if i < n_docs else []
+        site.routes[path] = Reply.html(document_page(("article", "kv-header")[i % 2], i, title, make_text(rng, i),
+                                                     "连环文库", "/", nxt + [(f"/list/{i}.html", "同类")]))
+        site.routes[f"/list/{i}.html"] = Reply.html(listing_page("连环文库", f"同类 {i}", nxt))
+        site.docs[path] = title
+    site.routes["/"] = Reply.html(listing_page("连环文库", "首页", [("/doc/1.html", "第一篇")]))
+    return site
+
+
+def test_a_run_cut_short_by_max_pages_is_completed_by_the_next(tmp_path):
+    site = chain_site(6).start()
+    whole, cut = str(tmp_path / "whole.db"), str(tmp_path / "cut.db")
+    try:
+        run_crawl(whole, {"start_urls": site.base + "/"})
+        run_crawl(cut, {"start_urls": site.base + "/", "max_pages": "3"})
+        assert 0 < store.open_db(cut)["documents"].count < 6
+        site.reset_log()
+        run_crawl(cut, {"start_urls": site.base + "/"})
+        assert corpus(cut) == corpus(whole)
+        # the documents stored before were not fetched again (RECRAWL_AFTER), only re-read
+        assert site.hits("/doc/1.html") == [] and site.hits("/doc/6.html")
+    finally:
+        site.stop()
+
+
+def test_kill_9_at_20_random_moments_then_one_run_gives_the_uninterrupted_corpus(tmp_path):
+    """`kill -9` of the whole crawl (process, extraction workers, writer) at random moments, each
+    run starting over the corpus the last one left: integrity holds, every stored document is whole
+    (as the uninterrupted crawl stored it), and one more run ends with that crawl's corpus."""
+    import random
+    rng = random.Random(11)
+    site = chain_site(16, latency=0.01).start()
+    settings = {"DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0, "concurrency": 2}}}
+    whole, killed = str(tmp_path / "whole.db"), str(tmp_path / "killed.db")
+    try:
+        run_crawl(whole, {"start_urls": site.base + "/"}, settings)
+        reference = corpus(whole)
+        ref_docs = {r["url"]: (r["title"], r["text"]) for r in store.open_db(whole)["documents"].rows}
+        requests_per_run = len(site.log)
+        kills = 0
+        while kills < 20:
+            site.reset_log()
+            proc = subprocess.Popen(crawl_command(killed, {"start_urls": site.base + "/"}, settings), cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            # a random moment: some time into start-up, or after a random number of requests
+            if rng.random() < 0.3:
+                time.sleep(rng.uniform(0.2, 3.0))
+            else:
+                target, deadline = rng.randint(1, requests_per_run), time.monotonic() + 60
+                while len(site.log) < target and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(rng.uniform(0, 0.2))
+            if proc.poll() is not None:  # it finished first: not a kill
+                continue
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            if not os.path.exists(killed):
+                continue
+            with sqlite3.connect(killed) as conn:
+                assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db = store.open_db(killed)
+            assert store.check_invariant(db) == []
+            for row in db["documents"].rows:  # no half-written document
+                assert (row["title"], row["text"]) == ref_docs[row["url"]], row["url"]
+            db.close()
+        run_crawl(killed, {"start_urls": site.base + "/"}, settings)
+        assert corpus(killed) == reference
+    finally:
+        site.stop()
+
+
+def test_a_resumed_job_obeys_robots_txt_for_every_queued_request(tmp_path):
+    """Resuming a JOBDIR, the whole saved queue of a host waits for its robots.txt at once."""
+    from tests.sitefarm import Reply, listing_page
+    site = profile_site("jinchutou", n_docs=4, latency=0.1)
+    links = [(f"/download/{i}", "下载") for i in range(40)] + [(f"/p-{1000 + i}.html", "文") for i in range(4)]
+    site.routes["/"] = Reply.html(listing_page("金锄头文库", "首页", links))
+    site.start()
+    job = str(tmp_path / "job")
+    db_path = str(tmp_path / "corpus.db")
+    # generic mode, so the spider itself would follow the /download/ links: only robots.txt stops them
+    cmd = crawl_command(db_path, {"start_urls": site.base + "/"},
+                        {"JOBDIR": job, "DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0.3, "concurrency": 1}}})
+    try:
+        code, err = start_and_stop(cmd, signal.SIGINT, lambda: len(site.hits(prefix="/p-")) >= 1)
+        assert code == 0, err[-3000:]
+        run_crawl(db_path, {"start_urls": site.base + "/"}, {"JOBDIR": job})
+        assert site.hits(prefix="/download/") == []
+        assert len(site.hits("/robots.txt")) == 2
+        assert {p for _, p, _ in site.log if p.startswith("/p-")} == set(site.docs)
+    finally:
+        site.stop()

@@ -14,7 +14,7 @@ def crawl_demo(site_url, db_path, *settings):
     proc = subprocess.run(
         [os.path.join(BIN, "scrapy"), "crawl", "docsites", "-a", f"start_urls={site_url}",
          "-s", f"CORPUS_DB={db_path}", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-         "-s", "LOG_LEVEL=WARNING", *[a for s in settings for a in ("-s", s)]],
+         "-s", "LOG_LEVEL=WARNING", "-s", "ALLOWED_ADDRESSES=127.0.0.1", *[a for s in settings for a in ("-s", s)]],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

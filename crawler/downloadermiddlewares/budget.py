@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from crawler.exceptions import Skipped
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +44,13 @@ class HostBudgetMiddleware:
         refused = self.take(spider, request, host, budget, max_pages)
         if refused == "max_pages":
             self.crawler.stats.inc_value("budget/max_pages_exceeded")
-            raise IgnoreRequest(f"max_pages={max_pages} reached")
+            raise Skipped(f"max_pages={max_pages} reached")
         if refused == "host":
             self.crawler.stats.inc_value("budget/host_pages_exceeded")
             if host not in self.warned:
                 self.warned.add(host)
                 logger.warning("%s: page budget of %d reached; further pages of this host are skipped", host, budget)
-            raise IgnoreRequest(f"{host}: page budget {budget} reached")
+            raise Skipped(f"{host}: page budget {budget} reached")
         request.meta["docsites_budgeted"] = True
         return None
 

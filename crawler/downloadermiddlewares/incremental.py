@@ -2,7 +2,10 @@
 
 For a request the spider marks as a document page (profile mode) or any page (generic mode), the
 latest `pages` row for its URL decides:
-  fetched OK within RECRAWL_AFTER days   -> not requested at all (IgnoreRequest)
+  fetched OK within RECRAWL_AFTER days   -> not requested at all (Skipped); a page whose links the
+                                            spider follows (`docsites_follow`) is re-read from the
+                                            corpus instead and answered with its stored body, so
+                                            the links of a run cut short are followed again
   fetched earlier                        -> requested with If-None-Match / If-Modified-Since; a 304
                                             then changes nothing in the corpus
 Listings and start pages are always fetched in full (that is where new documents show up); in
@@ -23,13 +26,28 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
+from scrapy.responsetypes import responsetypes
+
+from crawler.exceptions import Skipped
+from pipelines import store
 
 from pipelines import store
 
 logger = logging.getLogger(__name__)
 
 ALWAYS_FETCH = ("listing", "start")
+
+
+def parse_timestamp(value: str):
+    """A stored `fetched_at`: ISO 8601 in UTC, with or without fractional seconds (a WARC-Date may
+    have them: `2026-01-05T10:00:00.123456Z`); None when it is not one."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class IncrementalMiddleware:
@@ -96,8 +114,13 @@ class IncrementalMiddleware:
         if kind == "page" and status == 200 and not self.held_document(url):
             return None  # generic mode: a listing, revisit
         if fetched_at and self.fresh(fetched_at):
+            if request.meta.get("docsites_follow") and status == 200:
+                stored = self.stored_response(request, url)
+                if stored is not None:
+                    self.stats.inc_value("incremental/replayed_fresh")
+                    return stored
             self.stats.inc_value("incremental/skipped_fresh")
-            raise IgnoreRequest(f"fetched {fetched_at}, within RECRAWL_AFTER")
+            raise Skipped(f"fetched {fetched_at}, within RECRAWL_AFTER")
         if etag:
             request.headers["If-None-Match"] = etag
         if last_modified:
@@ -106,12 +129,24 @@ class IncrementalMiddleware:
             self.stats.inc_value("incremental/conditional")
         return None
 
+    def stored_response(self, request, url: str):
+        """The stored HTML page of `url` as a response to `request` (marked `docsites_replayed`:
+        the spider takes only its links, nothing is stored again), or None."""
+        row = self.conn.execute("SELECT final_url, content_type, body FROM pages WHERE url = ?", [url]).fetchone()
+        if row is None or not row[2]:
+            return None
+        final_url, content_type, blob = row
+        body = store.decompress(blob)
+        headers = {"Content-Type": content_type} if content_type else {}
+        cls = responsetypes.from_args(headers=headers, url=final_url or url, body=body)
+        if not issubclass(cls, HtmlResponse):
+            return None
+        request.meta["docsites_replayed"] = True
+        return cls(final_url or url, status=200, headers=headers, body=body, request=request, flags=["stored"])
+
     def fresh(self, fetched_at: str) -> bool:
-        try:
-            when = datetime.strptime(fetched_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-        except ValueError:
-            return False
-        return datetime.now(timezone.utc) - when < self.recrawl_after
+        when = parse_timestamp(fetched_at)
+        return when is not None and datetime.now(timezone.utc) - when < self.recrawl_after
 
     def spider_closed(self, spider=None):
         if self.conn is not None:

@@ -10,26 +10,73 @@ link, and let the extraction result decide whether a page holds a document.
 
 `-a max_pages=N`: at most N pages are requested (HostBudgetMiddleware) and the spider closes
 with finish reason `max_pages` once they are handled.
+
+Nothing is crawled by accident: an unknown argument (`-a start_url=…`), a start URL that is not
+http(s), a `max_pages` that is not a number, or no `start_urls` and no `sites` is an
+`ArgumentError` before anything is requested (`scrapy crawl` prints it on one line and exits 2,
+crawler/commands/crawl.py); every profile is `-a sites=all`. Only http(s) links are followed.
 """
 from __future__ import annotations
 
+import difflib
 import logging
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawler import profiles as profiles_mod
+from crawler.addresses import FETCHABLE_SCHEMES, origin
+from crawler.exceptions import Skipped
 from crawler.items import PageItem
-from crawler.urls import DEFAULT_DROP_PARAMS, Canonicalizer
+from crawler.urls import DEFAULT_DROP_PARAMS, Canonicalizer, strip_credentials
 
 logger = logging.getLogger(__name__)
 
 # Document pages first: a run cut short by a budget or max_pages has stored documents, not
 # only listings.
 PRIORITY = {"document": 20, "page": 0, "listing": 0, "start": 0}
+ARGUMENTS = ("start_urls", "sites", "query", "max_pages")
+
+
+class ArgumentError(ValueError):
+    """A spider argument that would crawl something other than what was meant."""
+
+
+def check_arguments(kwargs: dict) -> dict:
+    """The spider's arguments, checked: unknown names, start URLs that are not http(s) URLs, a
+    max_pages that is not a count, or nothing to crawl raise ArgumentError. Names starting with
+    `_` are the scheduler's (Scrapyd's `_job`) and pass."""
+    unknown = [k for k in kwargs if k not in ARGUMENTS and not k.startswith("_")]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], ARGUMENTS, n=1)
+        hint = f" (did you mean -a {close[0]}=…?)" if close else ""
+        raise ArgumentError(f"unknown argument -a {unknown[0]}=…{hint}; known: {', '.join(ARGUMENTS)}")
+    start_urls = kwargs.get("start_urls") or ""
+    urls = [u.strip() for u in start_urls.split(",") if u.strip()] if isinstance(start_urls, str) \
+        else [str(u).strip() for u in start_urls]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in FETCHABLE_SCHEMES or not parts.hostname:
+            raise ArgumentError(f"start URL {strip_credentials(url)!r} is not an http(s) URL "
+                                f"(write it as http://… or https://…)")
+    max_pages = kwargs.get("max_pages") or 0
+    try:
+        max_pages = int(max_pages)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"-a max_pages={max_pages!r}: not a whole number") from None
+    if max_pages < 0:
+        raise ArgumentError(f"-a max_pages={max_pages}: must be 0 (no limit) or more")
+    sites = kwargs.get("sites") or ""
+    if isinstance(sites, (list, tuple)):
+        sites = ",".join(sites)
+    if not urls and not sites.strip():
+        raise ArgumentError("nothing to crawl: pass -a start_urls=URL[,URL], -a sites=NAME[,NAME], "
+                            "or -a sites=all for every site profile")
+    return {"start_urls": urls, "sites": sites.strip(), "query": (kwargs.get("query") or "").strip(),
+            "max_pages": max_pages}
 
 
 class DocsitesSpider(scrapy.Spider):
@@ -37,19 +84,29 @@ class DocsitesSpider(scrapy.Spider):
     # Every response reaches parse(): an error page is accounted for as a rejection, not dropped.
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
-    def __init__(self, start_urls: str = "", sites: str = "", query: str = "", max_pages: str | int = 0,
-                 *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.generic_urls = [u.strip() for u in start_urls.split(",") if u.strip()] \
-            if isinstance(start_urls, str) else list(start_urls)
-        self.sites_arg = sites
-        self.query = query.strip()
-        self.max_pages = int(max_pages or 0)
+    def __init__(self, *args, **kwargs):
+        checked = check_arguments(kwargs)
+        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in ARGUMENTS})
+        self.generic_urls = checked["start_urls"]
+        self.sites_arg = checked["sites"]
+        self.query = checked["query"]
+        self.max_pages = checked["max_pages"]
         self.links = LinkExtractor(deny_extensions=None)
         self.profiles: list[profiles_mod.SiteProfile] = []
         self.canonical = Canonicalizer()
-        self._crawl_args = {k: v for k, v in (("start_urls", self.generic_urls), ("sites", sites),
-                                              ("query", self.query), ("max_pages", self.max_pages)) if v}
+        self.generic_origins: set = set()
+        self._crawl_args = {k: v for k, v in (("start_urls", [strip_credentials(u) for u in self.generic_urls]),
+                                              ("sites", self.sites_arg), ("query", self.query),
+                                              ("max_pages", self.max_pages)) if v}
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict, settings) -> None:
+        """Everything about the arguments that can be wrong, before a crawler exists: raises
+        ArgumentError or ProfileError (an unknown profile name)."""
+        checked = check_arguments(kwargs)
+        if checked["sites"]:
+            profiles_mod.select(profiles_mod.load_profiles(settings.get("SITE_PROFILES_DIR"),
+                                                           settings.getdict("SITE_BASE_URLS")), checked["sites"])
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -69,7 +126,7 @@ class DocsitesSpider(scrapy.Spider):
         self.canonical = Canonicalizer(drop)
         self.generic_urls = [self.canonical(u) for u in self.generic_urls]
         self.start_urls = list(self.generic_urls)
-        self.generic_netlocs = {urlsplit(u).netloc.lower() for u in self.generic_urls}
+        self.generic_origins = {origin(u) for u in self.generic_urls}
         if self.generic_urls and not self.sites_arg:
             self.allowed_domains = sorted({urlsplit(u).hostname for u in self.generic_urls if urlsplit(u).hostname})
             return
@@ -91,8 +148,6 @@ class DocsitesSpider(scrapy.Spider):
 
     # --- start -------------------------------------------------------------------------------
     async def start(self):
-        if not self.profiles and not self.generic_urls:
-            raise ValueError("nothing to crawl: pass -a start_urls=URL[,URL] or -a sites=NAME[,NAME]")
         for url in self.generic_urls:
             yield self.request(url, "start", None)
         for p in self.profiles:
@@ -105,6 +160,9 @@ class DocsitesSpider(scrapy.Spider):
 
     def request(self, url: str, kind: str, profile) -> scrapy.Request:
         meta = {"docsites_kind": kind}
+        if profile is None or kind != "document" or profile.politeness.get("follow_from_documents"):
+            # its links are followed: a fresh copy in the corpus is re-read for them (IncrementalMiddleware)
+            meta["docsites_follow"] = True
         if profile is not None:
             meta["docsites_site"] = profile.name
             if profile.politeness.get("page_budget"):
@@ -146,9 +204,11 @@ class DocsitesSpider(scrapy.Spider):
 
     def fetch_failed(self, failure):
         """A request that got no response after its retries (timeout, refused connection, DNS, a body
-        over DOWNLOAD_MAXSIZE) is accounted for too: a `fetch_error` rejection, asked again next run.
-        Requests left out on purpose (robots.txt, RECRAWL_AFTER, budgets) are not failures."""
-        if failure.check(IgnoreRequest):
+        over DOWNLOAD_MAXSIZE, also once decompressed), or whose answer led nowhere it may go (a
+        refused address, a redirect loop or off the crawl's origins), is accounted for too: a
+        `fetch_error` rejection with the reason, asked again next run. Requests left out on purpose
+        (`Skipped`: robots.txt, RECRAWL_AFTER, budgets) are not failures."""
+        if failure.check(Skipped):
             return
         n = self.count_page()
         request = failure.request
@@ -159,8 +219,11 @@ class DocsitesSpider(scrapy.Spider):
             raise CloseSpider("max_pages")
 
     def parse(self, response):
+        if response.meta.get("docsites_replayed"):
+            # a fresh page the corpus holds, re-read for its links (a run cut short left them unfetched)
+            yield from self.follow(response, self.profile_of(response))
+            return
         n = self.count_page()
-        kind = response.meta.get("docsites_kind", "page")
         profile = self.profile_of(response)
         item = self.page_item(
             response.request,
@@ -176,23 +239,43 @@ class DocsitesSpider(scrapy.Spider):
             raise CloseSpider("max_pages")
         if response.status != 200 or not isinstance(response, HtmlResponse):
             return
+        if response.meta.get("docsites_follow"):
+            yield from self.follow(response, profile)
+
+    def follow(self, response, profile):
+        if not isinstance(response, HtmlResponse):
+            return
         if profile is None:
             yield from self.follow_generic(response)
-        elif kind != "document" or profile.politeness.get("follow_from_documents"):
+        else:
             yield from self.follow_profile(response, profile)
 
-    def follow_generic(self, response):
+    def links_of(self, response):
+        """Canonical http(s) links of a page: a `file://`, `ftp://` … link is never followed."""
         for link in self.links.extract_links(response):
-            url = self.canonical(link.url)
-            # LinkExtractor(allow_domains=…) compares host:port, so filter on host:port here.
-            if urlsplit(url).netloc.lower() in self.generic_netlocs:
+            if urlsplit(link.url).scheme.lower() in FETCHABLE_SCHEMES:
+                yield self.canonical(link.url)
+
+    def outside(self, url: str) -> bool:
+        """Whether `url` is off this crawl's sites: generic mode stays on the start URLs' hosts
+        *and* ports (http and https on the default ports count as one), profile mode on what the
+        profiles own (a rebased profile: its exact host:port; otherwise its domains on the default
+        port). Redirects are held to the same rule (crawler/downloadermiddlewares/redirect.py)."""
+        if urlsplit(url).scheme.lower() not in FETCHABLE_SCHEMES:
+            return True
+        if origin(url) in self.generic_origins:
+            return False
+        return not any(p.owns(url) and (p.netlocs or origin(url)[1] is None) for p in self.profiles)
+
+    def follow_generic(self, response):
+        for url in self.links_of(response):
+            if origin(url) in self.generic_origins:
                 yield self.request(url, "page", None)
 
     def follow_profile(self, response, profile):
         # a search crawl stays on the search results (and their pages), not the whole site
         search_path = urlsplit(profile.search_url).path if self.query and profile.search_url else None
-        for link in self.links.extract_links(response):
-            url = self.canonical(link.url)
+        for url in self.links_of(response):
             kind = profile.classify(url)
             if kind == "listing" and search_path and urlsplit(url).path != search_path:
                 continue
