@@ -4,7 +4,7 @@
 for each fault (`FAULTS`: path -> what it does and the outcome the crawl must give it). A second
 server (`other`) on another port stands for "the same host, another port". Every request is logged
 (path as sent, with its raw query), and `hostile = True` turns every document page into a failure
-(500, a reset, garbage) — what a site does to pages the corpus already holds.
+(a reset, a stall, a 500, in turn) — what a site does to pages the corpus already holds.
 
     server = FaultServer(tmp_path).start()
     run_crawl(db, {"start_urls": ",".join(server.start_urls())}, {"ALLOWED_ADDRESSES": "127.0.0.1", …})
@@ -134,8 +134,7 @@ class FaultServer:
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS
         if self.hostile and path in self.docs:
-            return ("reset", "stall", (500, {}, b"oops"), (200, {"Content-Type": "text/html"}, b"\x00\xff" * 50))[
-                self.count(path + "#hostile") % 4]
+            return ("reset", "stall", (500, {}, b"oops"))[self.count("#hostile") % 3]
         if path == "/":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, self.home()
         if path == "/links.html":
