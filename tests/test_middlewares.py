@@ -27,3 +27,47 @@ def test_tracking_and_session_parameters_are_dropped():
 def test_drop_list_is_configurable():
     keep_from = Canonicalizer(["utm_*"])
     assert keep_from("https://x.cn/a?from=1&utm_medium=x") == "https://x.cn/a?from=1"
+
+
+def test_query_bytes_survive_canonicalisation():
+    """A GBK-encoded query keeps its bytes: two searches stay two URLs (issue 16, defect 2)."""
+    assert canonical_url("http://x.cn/s?q=%BF%C6%BC%BC&page=2&spm=1") == "http://x.cn/s?page=2&q=%BF%C6%BC%BC"
+    assert canonical_url("http://x.cn/s?q=%BF%C6%BC%BC") != canonical_url("http://x.cn/s?q=%D5%FE%B8%AE")
+    assert canonical_url("http://x.cn/s?utm_source=%BF&q=%E7%A7%91") == "http://x.cn/s?q=%E7%A7%91"
+
+
+def test_credentials_are_dropped_from_urls():
+    assert canonical_url("http://alice:s3cret@X.cn:8080/a?b=1") == "http://x.cn:8080/a?b=1"
+    assert canonical_url("https://token@x.cn/") == "https://x.cn/"
+
+
+def test_fetched_at_with_fractional_seconds_counts_as_fresh():
+    """A WARC-Date with fractional seconds (ingested pages) is a time like any other (issue 16, defect 7)."""
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.downloadermiddlewares.incremental import IncrementalMiddleware
+    mw = IncrementalMiddleware(":memory:", 30)
+    recent = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert mw.fresh(recent) and mw.fresh(recent[:19] + "Z")
+    assert not mw.fresh("2001-01-01T00:00:00.5Z") and not mw.fresh("yesterday")
+
+
+def test_warc_records_carry_the_reason_phrase_and_no_cookies(tmp_path):
+    from scrapy.http import Request, Response
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.extensions.warc import WarcWriter
+    writer = WarcWriter(str(tmp_path), 1 << 30, "test", queue_size=4)
+    assert writer.records.maxsize == 4  # bounded: a slow disk holds the crawl, not memory
+    writer.spider_opened()
+    for status in (200, 404, 599):
+        writer.response_received(Response("http://x.cn/a", status=status, body=b"<p>x</p>",
+                                          headers={"Set-Cookie": "SID=1", "Content-Type": "text/html"}),
+                                 Request("http://x.cn/a"))
+    writer.spider_closed()
+    (path,) = tmp_path.glob("*.warc.gz")
+    with open(path, "rb") as f:
+        records = [r for r in ArchiveIterator(f) if r.rec_type == "response"]
+    assert [r.http_headers.statusline for r in records] == ["200 OK", "404 Not Found", "599"]
+    assert all(r.http_headers.get_header("Set-Cookie") is None for r in records)
+    assert records[0].http_headers.get_header("Content-Type") == "text/html"
