@@ -33,8 +33,6 @@ from scrapy.responsetypes import responsetypes
 from crawler.exceptions import Skipped
 from pipelines import store
 
-from pipelines import store
-
 logger = logging.getLogger(__name__)
 
 ALWAYS_FETCH = ("listing", "start")
