@@ -168,7 +168,6 @@ STAGES = [  # (label, file suffix, function): cumulative time of each, from cPro
     ("  dedup index add", "pipelines/dedup.py", "added"),
     ("  outcome rows", "pipelines/store.py", "record_document"),
     ("search index flush", "pipelines/search.py", "flush"),
-    ("COMMIT", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
 ]
 
 
