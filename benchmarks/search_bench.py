@@ -185,7 +185,9 @@ def main():
         print("build:", json.dumps(built))
     print("sql:", json.dumps(sql_latency(args.db), ensure_ascii=False))
     print("http:", json.dumps(http_latency(args.db), ensure_ascii=False))
-    problems = search.check(store.open_db(args.db))
+    # read-only: opening a corpus of another layout with store.open_db would migrate it
+    import sqlite_utils
+    problems = search.check(sqlite_utils.Database(sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)))
     print("index check:", problems or "ok")
 
 
