@@ -270,8 +270,14 @@ def _migrate_documents(db) -> None:
             db.execute(f"ALTER TABLE documents_migrating ADD COLUMN [{column}]")
     cols = ", ".join(f"[{c}]" for c in old)
     db.execute(f"INSERT INTO documents_migrating (rowid, {cols}) SELECT rowid, {cols} FROM documents")
-    db.execute("DROP TABLE documents")  # its triggers go with it; the search hook makes them again
+    # its triggers go with it and come back as they were: the rowids are kept, so the search index
+    # stays valid and is not rebuilt
+    triggers = [r[0] for r in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'documents'").fetchall()]
+    db.execute("DROP TABLE documents")
     db.execute("ALTER TABLE documents_migrating RENAME TO documents")
+    for sql in triggers:
+        db.execute(sql)
     if not missing:
         return
     rows = db.execute("SELECT rowid, title, text FROM documents").fetchall()
