@@ -203,6 +203,25 @@ class Ingestor:
         return self._store_document(doc, prefer_id=prefer_id)
 
 
+# A small page through the main paths of extraction, extracted once per process before the first
+# page that has a time budget: loading modules, rules, OpenCC's dictionaries and gazetteers takes
+# seconds, which are not that page's.
+_WARM_UP = Page(url="http://warm-up.invalid/doc/1.html", headers={"content-type": "text/html; charset=utf-8"},
+                body=("<html><head><title>工作总结</title></head><body><div class='content'><p>"
+                      + "今年以来，我局围绕中心工作，扎实推进各项任务落实。" * 8 + "</p></div></body></html>").encode())
+_warmed_up = False
+
+
+def _warm_up() -> None:
+    global _warmed_up
+    if not _warmed_up:
+        _warmed_up = True
+        try:
+            extract_page(_WARM_UP)
+        except Exception:  # noqa: BLE001 - a broken install shows on the first real page instead
+            logger.exception("warming extraction up failed")
+
+
 def run_extraction(page: Page, hints: SiteHints | None = None,
                    budget: float | None = DEFAULT_TIME_BUDGET) -> Extraction | Exception | ExtractionTimeout:
     """extract_page (with the page's site-profile `hints`, if any) within a time budget of `budget`
@@ -210,6 +229,8 @@ def run_extraction(page: Page, hints: SiteHints | None = None,
     outcome."""
     if page.status >= 400 or page.status < 200:
         return Extraction()
+    if budget:
+        _warm_up()
     try:
         with time_limit(budget):
             return extract_page(page, hints=hints)

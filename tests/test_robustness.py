@@ -194,3 +194,17 @@ def test_the_budget_escapes_the_broad_guards_inside_extraction():
     except ExtractionTimeout:
         stopped = True
     assert stopped
+
+
+def test_docsites_extract_reports_a_page_past_its_budget(tmp_path):
+    import subprocess
+
+    from tests.conftest import BIN
+    slow, normal = tmp_path / "slow.html", tmp_path / "normal.html"
+    slow.write_bytes(big_article(8000).body)   # ~3 s of extraction
+    normal.write_bytes(SEED_BODIES[0])
+    proc = subprocess.run([os.path.join(BIN, "docsites"), "extract", "--time-budget", "0.5", str(slow), str(normal)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert "slow.html" in proc.stderr and "0.5 s budget" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout.count("\n") >= 1  # the other page's documents are still printed

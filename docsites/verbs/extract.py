@@ -10,19 +10,20 @@ import click
 
 from pipelines.ingest import run_extraction
 from pipelines.inputs import InputError, read_pages
+from pipelines.timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout
 
 # Below this many inputs a process pool costs more to start than it saves.
 POOL_MIN_INPUTS = 8
 
 
-def _extract_one(args: tuple[str, str | None]) -> tuple[str, list[dict], str | None]:
+def _extract_one(args: tuple[str, str | None, float]) -> tuple[str, list[dict], str | None]:
     """Worker: (path, lines of JSON documents, error message or None)."""
-    path, url = args
+    path, url, budget = args
     docs = []
     try:
         for page in read_pages(path, url):
-            result = run_extraction(page)
-            if isinstance(result, Exception):
+            result = run_extraction(page, budget=budget)
+            if isinstance(result, (Exception, ExtractionTimeout)):
                 return path, docs, f"{page.url}: {result.__class__.__name__}: {result}"
             docs.extend(d.to_json() for d in result.documents)
             if getattr(result, "problem", None):
@@ -38,7 +39,9 @@ def _extract_one(args: tuple[str, str | None]) -> tuple[str, list[dict], str | N
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--url", help="URL to report for the inputs (default: the WARC target URI, else the path)")
 @click.option("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
-def extract(paths, url, jobs):
+@click.option("--time-budget", type=float, default=DEFAULT_TIME_BUDGET, show_default=True, metavar="SECONDS",
+              help="extraction time per page; a page past it is reported as an error (0: no limit)")
+def extract(paths, url, jobs, time_budget):
     """Print one JSON line per document found in each saved page.
 
     Inputs: .html/.htm (raw bytes, charset detected), .warc/.warc.gz (response records),
@@ -50,7 +53,7 @@ def extract(paths, url, jobs):
         docsites extract page.html saved.warc.gz > docs.jsonl
     """
     jobs = jobs or os.cpu_count() or 1
-    work = [(p, url) for p in paths]
+    work = [(p, url, time_budget) for p in paths]
     failed = 0
     if jobs > 1 and len(work) >= POOL_MIN_INPUTS:
         pool = ProcessPoolExecutor(max_workers=jobs)
