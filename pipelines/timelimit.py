@@ -2,8 +2,10 @@
 
 Extraction takes about 2 s per MB of HTML, and a hostile page can be built to take far longer;
 without a limit one such page holds a crawl's only extraction worker. `time_limit` arms a timer
-(SIGALRM) around the work, so the Python code of extraction is interrupted wherever it is; where
-no timer can be armed (a thread other than the main one) it only measures. Code stuck inside one C
+of the process's CPU time (ITIMER_PROF, SIGPROF) around the work, so the Python code of extraction
+is interrupted wherever it is. CPU time, not wall time: on a machine shared with other work a page
+is not rejected for the time it waited for a core. Where no timer can be armed (a thread other
+than the main one) there is no limit. Code stuck inside one C
 call is not interrupted by it: the crawl's extraction pool (crawler/extractpool.py) also kills a
 worker that holds a page well past the budget.
 """
@@ -14,7 +16,7 @@ import signal
 import threading
 from typing import Iterator
 
-DEFAULT_TIME_BUDGET = 20.0  # seconds per page; a 3-million-character page (the most extraction reads) takes ~10 s
+DEFAULT_TIME_BUDGET = 20.0  # CPU seconds per page; a 3-million-character page (the most extraction reads) takes ~6 s
 
 
 class ExtractionTimeout(BaseException):
@@ -28,7 +30,7 @@ class ExtractionTimeout(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise ExtractionTimeout in the block once `seconds` have passed (None or <= 0: no limit)."""
+    """Raise ExtractionTimeout in the block once it has used `seconds` of CPU (None or <= 0: no limit)."""
     if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread() \
             or not hasattr(signal, "setitimer"):
         yield
@@ -37,17 +39,17 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     def expired(signum, frame):
         raise ExtractionTimeout(seconds)
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def hard_limit(budget: float) -> float:
-    """How long a worker process may hold a page before it is killed: the budget, and time for the
-    timer to act and the answer to travel."""
-    return budget * 1.5 + 5.0
+    """How long (wall time) a worker process may hold a page before it is killed: the CPU budget
+    with room for a busy machine, and time for the timer to act and the answer to travel."""
+    return budget * 3 + 10.0
 

@@ -45,9 +45,9 @@ SEED_BODIES = seed_pages()
 def extract_within_budget(page: Page):
     """run_extraction with the test budget: the result, after checking it came in time and is a
     result or a reason (never an unexpected exception)."""
-    t0 = time.monotonic()
+    t0 = time.process_time()  # the budget is CPU time (pipelines/timelimit.py)
     result = run_extraction(page, budget=BUDGET)
-    elapsed = time.monotonic() - t0
+    elapsed = time.process_time() - t0
     assert elapsed <= BUDGET + SLACK, f"{elapsed:.1f} s"
     assert isinstance(result, (Extraction, DecodeError, ExtractionTimeout)), repr(result)
     return result
@@ -158,21 +158,21 @@ WARCS = [warc_of(SEED_BODIES[:4], gzip=True), warc_of(SEED_BODIES[4:8], gzip=Fal
 def test_mutated_warc(ingestor, tmp_path, warc, gz):
     path = tmp_path / ("fuzz.warc.gz" if gz else "fuzz.warc")
     path.write_bytes(warc)
-    t0 = time.monotonic()
+    t0 = time.process_time()
     try:
         for page in read_pages(str(path)):
             stored_in_one_place(ingestor, page, extract_within_budget(page))
     except InputError as e:  # the file cannot be read: a reason, given by name
         assert str(path) in str(e)
-    assert time.monotonic() - t0 <= 4 * (BUDGET + SLACK)
+    assert time.process_time() - t0 <= 4 * (BUDGET + SLACK)
 
 
 # --- the budget itself ----------------------------------------------------------------------------
 def test_a_page_past_its_budget_is_rejected_with_a_reason(ingestor):
     page = big_article(4000)  # ~2 s of extraction
-    t0 = time.monotonic()
+    t0 = time.process_time()
     result = run_extraction(page, budget=0.2)
-    assert time.monotonic() - t0 < 1.5
+    assert time.process_time() - t0 < 1.5
     assert isinstance(result, ExtractionTimeout)
     [outcome] = ingestor.store(page, result)
     assert (outcome.table, outcome.detail) == ("rejected", "extract_timeout")
@@ -188,7 +188,7 @@ def test_the_budget_escapes_the_broad_guards_inside_extraction():
         with time_limit(0.05):
             while True:
                 try:
-                    time.sleep(0.01)
+                    sum(range(10_000))
                 except Exception:  # noqa: BLE001 - what extraction's guards do
                     pass
     except ExtractionTimeout:
