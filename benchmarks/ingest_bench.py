@@ -167,6 +167,9 @@ STAGES = [  # (label, file suffix, function): cumulative time of each, from cPro
     ("  dedup match", "pipelines/dedup.py", "match"),
     ("  dedup index add", "pipelines/dedup.py", "added"),
     ("  outcome rows", "pipelines/store.py", "record_document"),
+    ("  site boilerplate: count lines", "pipelines/boilerplate.py", "learn"),
+    ("  site boilerplate: cut", "pipelines/boilerplate.py", "strip"),
+    ("  site boilerplate: re-cut stored", "pipelines/ingest.py", "_reclean"),
     ("search index flush", "pipelines/search.py", "flush"),
 ]
 

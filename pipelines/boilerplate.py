@@ -50,8 +50,7 @@ SPACES = re.compile(r"\s+")
 MAX_LINE = 80  # longer lines are prose, never boilerplate
 # A line with fewer word characters than this beside its digits is a document's own number or date
 # (`（编号003000）`, `2023年5月1日`): folded, it would look the same on every page of the site.
-MIN_WORDS = 4
-WORDS = re.compile(r"[^\W\d_]")
+MIN_WORDS = 4  # letters or Han characters (str.isalpha)
 MIN_PAGES = 10
 SHARE_ON = 0.7
 SHARE_OFF = 0.5
@@ -63,13 +62,17 @@ def shape(line: str) -> str:
 
 
 def shape_hash(line: str) -> int:
-    digest = hashlib.blake2b(shape(line).encode("utf-8"), digest_size=8).digest()
+    return _hash(shape(line))
+
+
+def _hash(folded: str) -> int:
+    digest = hashlib.blake2b(folded.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)  # fits SQLite's INTEGER
 
 
 def candidates(line: str) -> bool:
     """Is `line` short enough to be chrome, with enough words to be more than a number or a date?"""
-    return len(line) <= MAX_LINE and len(WORDS.findall(line)) >= MIN_WORDS
+    return len(line) <= MAX_LINE and sum(map(str.isalpha, line)) >= MIN_WORDS
 
 
 def site_key(url: str) -> str | None:
@@ -116,6 +119,7 @@ class SiteBoilerplate:
         self.min_pages, self.share_on, self.share_off = min_pages, share_on, share_off
         ensure_schema(db)
         self._chrome: dict[str, frozenset[int]] = {}  # this process is the corpus's one writer
+        self._recent: dict[str, int] = {}
 
     # -- learning ---------------------------------------------------------------------------------
     def learn(self, url: str, documents) -> Change | None:
@@ -124,7 +128,14 @@ class SiteBoilerplate:
         site = site_key(url)
         if site is None:
             return None
-        hashes = sorted({shape_hash(x) for d in documents for x in d.text.split("\n") if candidates(x)})
+        shapes = {}  # hash -> shape of the page's short lines
+        self._recent = {}  # line -> hash, for `strip` of this page's documents
+        for line in {x for d in documents for x in d.text.split("\n")}:
+            if candidates(line):
+                folded = shape(line)
+                h = self._recent[line] = _hash(folded)
+                shapes[h] = folded
+        hashes = sorted(shapes)
         old = self.db.execute("SELECT hashes FROM boilerplate_pages WHERE url = ?", [url]).fetchone()
         old_hashes = set(json.loads(old[0])) if old else set()
         new_hashes = set(hashes)
@@ -140,32 +151,32 @@ class SiteBoilerplate:
                 "INSERT INTO boilerplate_lines (site, hash, pages) VALUES (?, ?, 1) "
                 "ON CONFLICT (site, hash) DO UPDATE SET pages = pages + 1", [(site, h) for h in added])
         if old is None and new_hashes:
-            self.db.execute("INSERT INTO boilerplate_sites (site, pages) VALUES (?, 1) "
-                            "ON CONFLICT (site) DO UPDATE SET pages = pages + 1", [site])
-        elif old is not None and not new_hashes:
-            self.db.execute("UPDATE boilerplate_sites SET pages = pages - 1 WHERE site = ?", [site])
+            n = self.db.execute("INSERT INTO boilerplate_sites (site, pages) VALUES (?, 1) "
+                                "ON CONFLICT (site) DO UPDATE SET pages = pages + 1 RETURNING pages", [site]).fetchone()[0]
+        else:
+            if old is not None and not new_hashes:
+                self.db.execute("UPDATE boilerplate_sites SET pages = pages - 1 WHERE site = ?", [site])
+            row = self.db.execute("SELECT pages FROM boilerplate_sites WHERE site = ?", [site]).fetchone()
+            n = row[0] if row else 0
         if new_hashes:
             self.db.execute("INSERT OR REPLACE INTO boilerplate_pages (url, site, hashes) VALUES (?, ?, ?)",
                             [url, site, json.dumps(hashes)])
         else:
             self.db.execute("DELETE FROM boilerplate_pages WHERE url = ?", [url])
-        return self._decide(site, url, added, {x: d for d in documents for x in d.text.split("\n")})
+        return self._decide(site, url, n, added, shapes)
 
-    def _decide(self, site: str, url: str, touched: set[int], lines: dict) -> Change:
+    def _decide(self, site: str, url: str, n: int, touched: set[int], shapes: dict) -> Change:
         change = Change(site, url)
-        row = self.db.execute("SELECT pages FROM boilerplate_sites WHERE site = ?", [site]).fetchone()
-        n = row[0] if row else 0
-        on = max(self.min_pages, self.share_on * n)
         if touched and n >= self.min_pages:
             marks = ",".join("?" * len(touched))
             change.became = {h for h, in self.db.execute(
                 f"SELECT hash FROM boilerplate_lines WHERE site = ? AND chrome = 0 AND pages >= ? AND hash IN ({marks})",
-                [site, on, *touched])}
-        change.stopped = {h for h, in self.db.execute(
-            "SELECT hash FROM boilerplate_lines WHERE site = ? AND chrome = 1 AND pages < ?",
-            [site, self.share_off * n])}
+                [site, max(self.min_pages, self.share_on * n), *touched])}
+        if self.chrome(site):  # a site without chrome has none to lose
+            change.stopped = {h for h, in self.db.execute(
+                "SELECT hash FROM boilerplate_lines WHERE site = ? AND chrome = 1 AND pages < ?",
+                [site, self.share_off * n])}
         if change.became:
-            shapes = {shape_hash(x): shape(x) for x in lines if candidates(x)}
             self.db.conn.executemany("UPDATE boilerplate_lines SET chrome = 1, shape = ? WHERE site = ? AND hash = ?",
                                      [(shapes.get(h), site, h) for h in change.became])
         if change.stopped:
@@ -198,13 +209,17 @@ class SiteBoilerplate:
                 "SELECT hash FROM boilerplate_lines WHERE site = ? AND chrome = 1", [site]))
         return self._chrome[site]
 
+    def _line_hash(self, line: str) -> int:
+        h = self._recent.get(line)  # the page just learned: hashed already
+        return shape_hash(line) if h is None else h
+
     def strip(self, doc):
         """`doc` without the lines its site's model knows as chrome (the same object if none)."""
         chrome = self.chrome(site_key(doc.url))
         if not chrome:
             return doc
         lines = doc.text.split("\n")
-        kept = [x for x in lines if not (candidates(x) and shape_hash(x) in chrome)]
+        kept = [x for x in lines if not (candidates(x) and self._line_hash(x) in chrome)]
         if len(kept) == len(lines):
             return doc
         from . import quality
