@@ -105,8 +105,10 @@ def test_charset_in_an_encoding_attribute_and_control_bytes_in_comments():
 
 def test_a_cyrillic_guess_gives_way_to_the_gb18030_reading():
     body, _ = fixture("gb18030-rare-characters")
-    # the detector alone reads this page in a Cyrillic code page (what decode() used to return)
-    assert from_bytes(body).best().encoding in ("iso8859_5", "cp1251", "koi8_r", "ptcp154", "mac_cyrillic")
+    # charset-normalizer 3.5.3 alone reads this page in a Cyrillic code page (what decode() used to
+    # return); older releases read it right, so that guess is no premise the floors share
+    guess = from_bytes(body).best().encoding
+    assert guess in ("gb18030", "iso8859_5", "cp1251", "koi8_r", "ptcp154", "mac_cyrillic")
     decoded = decode_page(body)
     assert decoded.charset == "gb18030" and "\u3400" in decoded.text
 
