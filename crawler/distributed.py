@@ -87,7 +87,7 @@ class Distributed:
             import scrapy_redis  # noqa: F401
         except ImportError as e:  # a clear message instead of a failing import path later
             raise RuntimeError("REDIS_URL is set but scrapy-redis is not installed: pip install 'docsites[redis]'") from e
-        job = settings.get("DISTRIBUTED_JOB") or "docsites"
+        job = settings.get("DISTRIBUTED_JOB")
         keys = redis_keys(job)
         settings.set("SCHEDULER", "crawler.distributed.LeasedScheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
@@ -344,7 +344,7 @@ class SharedHostBudget(HostBudgetMiddleware):
     @classmethod
     def from_crawler(cls, crawler):
         mw = super().from_crawler(crawler)
-        mw.keys = redis_keys(crawler.settings.get("DISTRIBUTED_JOB") or "docsites")
+        mw.keys = redis_keys(crawler.settings.get("DISTRIBUTED_JOB"))
         mw.server = _server(crawler)
         mw._take = mw.server.register_script(TAKE)
         return mw
@@ -383,7 +383,7 @@ class SharedPoliteness:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, _server(crawler), redis_keys(crawler.settings.get("DISTRIBUTED_JOB") or "docsites"))
+        return cls(crawler, _server(crawler), redis_keys(crawler.settings.get("DISTRIBUTED_JOB")))
 
     def delay_for(self, slot: str) -> float:
         configured = self.crawler.settings.getdict("DOWNLOAD_SLOTS").get(slot) or {}

@@ -23,6 +23,7 @@ import logging
 import os
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from crawler import pageroles
 from crawler.corpuswriter import CorpusWriter, WriterError
@@ -44,7 +45,7 @@ WARM_UP_PAGE = Page(
 
 
 class CorpusPipeline:
-    def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None, processing: bool = True,
+    def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None,
                  workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None,
                  batch_wait: float = 0.0, profiles_dir: str | None = None, base_urls: dict | None = None,
                  time_budget: float | None = DEFAULT_TIME_BUDGET):
@@ -54,7 +55,6 @@ class CorpusPipeline:
         self.keep_languages = keep_languages
         self.min_chars = min_chars
         self.crawler = crawler
-        self.processing = processing
         # the crawl process and the writer need about one CPU between them at full speed: on 2 cores
         # one worker gave as many pages/s as two, with 130 MiB less memory (docs/benchmarks.md)
         self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
@@ -70,10 +70,12 @@ class CorpusPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
+        if not s.getbool("DOCSITES_PROCESSING"):
+            # Scrapy logs the reason when it leaves the pipeline out
+            raise NotConfigured("DOCSITES_PROCESSING is off: pages are fetched and followed, nothing is stored")
         pipeline = cls(s.get("CORPUS_DB"), s.getlist("KEEP_LANGUAGES"), s.getint("MIN_DOCUMENT_CHARS"), crawler,
-                       processing=s.getbool("DOCSITES_PROCESSING", True), workers=s.getint("EXTRACT_WORKERS"),
-                       time_budget=s.getfloat("EXTRACT_TIME_BUDGET", DEFAULT_TIME_BUDGET),
-                       batch_size=s.getint("WRITER_BATCH_SIZE", 100),
+                       workers=s.getint("EXTRACT_WORKERS"), time_budget=s.getfloat("EXTRACT_TIME_BUDGET"),
+                       batch_size=s.getint("WRITER_BATCH_SIZE"),
                        batch_wait=s.getfloat("WRITER_BATCH_WAIT"),
                        # DEDUP_* settings (DEDUP_NEAR_THRESHOLD, …) over the database's stored ones
                        dedup_settings={k: v for k, v in s.items() if k.startswith("DEDUP_")},
@@ -83,9 +85,6 @@ class CorpusPipeline:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def open_spider(self, spider=None):
-        if not self.processing:
-            logger.warning("DOCSITES_PROCESSING is off: pages are fetched and followed, nothing is stored")
-            return
         spider = spider or self.crawler.spider
         self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size,
                                    self.dedup_settings, self.batch_wait, *self.profiles)
@@ -111,8 +110,6 @@ class CorpusPipeline:
             self.crawler.stats.inc_value(key)
 
     async def process_item(self, item, spider=None):
-        if not self.processing:
-            return item
         if item["status"] == 304:
             self.inc("docsites/not_modified")  # the stored page and its outcome stand as they are
             return item

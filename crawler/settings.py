@@ -1,6 +1,8 @@
-"""Scrapy settings for docsites. Defaults for the project's own settings live here, in one place.
+"""Scrapy settings of the docsites project: the project's names, logging, and the docsites add-on.
 
-Every setting is described in docs/crawling.md; override any of them with `-s NAME=VALUE`.
+Every docsites default, and the components, live in the add-on (crawler/addon.py), so another
+settings module (a CrawlerProcess, a Scrapyd project) gets the same crawl by listing it. Every
+setting is described in docs/crawling.md; override any of them here or with `-s NAME=VALUE`.
 """
 
 BOT_NAME = "docsites"
@@ -8,96 +10,6 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"   # `scrapy crawl` checks the spider's arguments before crawling
 
-# --- the corpus -------------------------------------------------------------
-CORPUS_DB = "corpus.db"          # where documents, duplicates, rejections and raw pages go
-KEEP_LANGUAGES = ["zh"]          # documents in other languages are rejected with reason `language`
-MIN_DOCUMENT_CHARS = 100         # shorter bodies are rejected with reason `too_short`
-# Dedup thresholds default to pipelines.dedup.DedupConfig (or what `docsites dedup --rebuild` stored
-# in the database); override any field as DEDUP_<FIELD>, e.g. DEDUP_NEAR_THRESHOLD = 0.6.
-DOCSITES_PROCESSING = True       # False: fetch and follow links only, store nothing (benchmark baseline)
-EXTRACT_WORKERS = 0              # extraction processes; 0 = one per CPU but one (the crawl process and writer's)
-EXTRACT_TIME_BUDGET = 20.0       # seconds per page; a page past it is rejected as extract_timeout (0: no limit)
-WRITER_BATCH_SIZE = 100          # at most this many pages per sqlite transaction in the writer process
-WRITER_BATCH_WAIT = 0.05         # seconds the writer waits for more pages before it commits a batch
-CONCURRENT_ITEMS = 8             # a response yields one page item plus links; Scrapy starts this many
-                                 # asyncio workers per response, and 100 (its default) cost more than they do
-WARC_DIR = None                  # also write every response to WARC files in this folder
-WARC_MAX_BYTES = 1024 ** 3       # start a new WARC file after this many (compressed) bytes
-WARC_KEEP_COOKIES = False        # False: Set-Cookie / Cookie headers are left out of WARC records
-WARC_QUEUE_SIZE = 64             # responses waiting for the WARC thread; a full queue holds the crawl
+ADDONS = {"crawler.addon.Docsites": 0}   # the defaults and components; the distributed add-on with REDIS_URL
 
-# --- site profiles ----------------------------------------------------------
-SITE_PROFILES_DIR = None         # folder of *.yaml profiles; None = crawler/sites
-SITE_BASE_URLS = {}              # profile name -> base URL serving it (loopback tests, mirrors)
-
-# --- incremental crawling ---------------------------------------------------
-RECRAWL_AFTER = 30               # days: document pages fetched more recently are not requested again;
-                                 # older ones get a conditional request (If-None-Match / If-Modified-Since)
-
-# --- distributed crawls (crawler/distributed.py) ----------------------------
-ADDONS = {"crawler.distributed.Distributed": 0}   # switches itself off without REDIS_URL
-REDIS_URL = None                 # e.g. redis://10.0.0.5:6379/0: workers share one queue and seen-set
-DISTRIBUTED_JOB = "docsites"     # names the Redis keys; one per crawl (a finished job fetches nothing again)
-MAX_IDLE_TIME_BEFORE_CLOSE = 30  # seconds a worker waits on an empty shared queue before it closes
-DISTRIBUTED_LEASE_TIMEOUT = 60   # seconds without heartbeat before a worker's requests in flight go back
-
-# --- what the crawler may touch (crawler/addresses.py) -------------------------
-# Only http(s), and only public addresses: private, loopback, link-local, unique-local … addresses
-# and names resolving to them are refused, except these addresses or networks (CIDR), e.g.
-# ["127.0.0.1"] for a test site on loopback or ["10.1.0.0/16"] for a mirror on the local network.
-ALLOWED_ADDRESSES = []
-DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
-TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"   # checks resolved addresses at connect time
-
-# --- politeness -------------------------------------------------------------
-CONTACT = "https://github.com/docsites/docsites"   # set to a URL or mail address site owners can reach
-USER_AGENT = f"docsites/0.1 (+{CONTACT}; research corpus crawler)"
-ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
-DOWNLOAD_DELAY = 0.25
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
-AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
-RETRY_ENABLED = True
-RETRY_TIMES = 3
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-RETRY_BACKOFF_BASE = 2.0         # seconds; the n-th retry of a host waits base * 2**(n-1) …
-RETRY_BACKOFF_MAX = 120.0        # … at most this long
-RETRY_AFTER_MAX = 600.0          # a Retry-After longer than this: give up on the page for this run
-COOKIES_ENABLED = False
-
-# --- traps ------------------------------------------------------------------
-DEPTH_LIMIT = 30                 # link hops from a start URL (endless pagination, calendars)
-HOST_PAGE_BUDGET = 20000         # requests per host per run (a profile's politeness.page_budget overrides)
-URL_DROP_PARAMS = None           # query parameters dropped from URLs; None = crawler.urls.DEFAULT_DROP_PARAMS
-
-SPIDER_MIDDLEWARES = {}
-DOWNLOADER_MIDDLEWARES = {
-    # first: nothing, robots.txt included, is fetched from where the crawler may not go
-    "crawler.downloadermiddlewares.addresses.AddressGuardMiddleware": 10,
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.downloadermiddlewares.redirect.RedirectMiddleware": 600,
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 550,
-    # after robots.txt (100): a skipped page costs no budget, a disallowed one neither
-    "crawler.downloadermiddlewares.incremental.IncrementalMiddleware": 110,
-    "crawler.downloadermiddlewares.budget.HostBudgetMiddleware": 120,
-}
-EXTENSIONS = {
-    "crawler.extensions.warc.WarcWriter": 500,
-}
-ITEM_PIPELINES = {
-    "crawler.pipelines.CorpusPipeline": 300,
-}
-
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
-TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

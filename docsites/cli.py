@@ -13,9 +13,9 @@ import pkgutil
 
 import click
 
-from pipelines import store
+from pipelines import defaults, store
 
-DEFAULT_DB = "corpus.db"
+DEFAULT_DB = defaults.CORPUS_DB
 
 
 def fail(message: str):

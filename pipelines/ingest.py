@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from . import store
+from . import defaults, store
 from .boilerplate import SiteBoilerplate
 from .decode import DecodeError
 from .dedup import DedupConfig, Deduplicator, fingerprint
@@ -29,8 +29,9 @@ from .timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, time_limit
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_KEEP_LANGUAGES = ("zh",)
-DEFAULT_MIN_CHARS = 100
+# one definition with the crawl's (crawler/addon.py): pipelines/defaults.py
+DEFAULT_KEEP_LANGUAGES = defaults.KEEP_LANGUAGES
+DEFAULT_MIN_CHARS = defaults.MIN_DOCUMENT_CHARS
 
 
 @dataclass

@@ -11,6 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
+from crawler.addon import Docsites
 from crawler.distributed import Distributed, redis_keys
 from docsites.cli import cli
 from pipelines import store
@@ -54,6 +55,7 @@ def test_without_redis_url_the_addon_stays_off():
     settings.setmodule(project_settings, priority="project")
     with pytest.raises(NotConfigured):
         Distributed().update_settings(settings)
+    Docsites().update_settings(settings)  # which applies the distributed add-on when it is on
     assert "scrapy_redis" not in str(settings.get("SCHEDULER"))
     assert "scrapy_redis" not in str(settings.get("DUPEFILTER_CLASS"))
 
@@ -64,12 +66,15 @@ def test_redis_url_switches_scheduler_and_dupefilter():
     settings.set("REDIS_URL", "redis://127.0.0.1:1/0", "cmdline")
     settings.set("DISTRIBUTED_JOB", "2026-01-02", "cmdline")
     settings.set("SCHEDULER_PERSIST", False, "cmdline")  # would wipe the queue under the other workers
-    Distributed().update_settings(settings)
+    Docsites().update_settings(settings)  # the docsites add-on applies the distributed one
     assert settings.get("SCHEDULER") == "crawler.distributed.LeasedScheduler"
     assert settings.get("DUPEFILTER_CLASS") == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings.getbool("SCHEDULER_PERSIST") is True
     assert settings.get("SCHEDULER_QUEUE_KEY") % {"spider": "docsites"} == redis_keys("2026-01-02")["requests"]
     assert "crawler.extensions.idleclose.IdleClose" in settings.getdict("EXTENSIONS")
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares["crawler.downloadermiddlewares.budget.HostBudgetMiddleware"] is None
+    assert middlewares["crawler.distributed.SharedHostBudget"] == 120
 
 
 def test_two_workers_share_one_crawl(redis_url, tmp_path):

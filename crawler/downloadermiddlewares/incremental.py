@@ -58,7 +58,7 @@ class IncrementalMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        if not s.getbool("DOCSITES_PROCESSING", True):
+        if not s.getbool("DOCSITES_PROCESSING"):
             raise NotConfigured("nothing is stored, so there is nothing to be incremental against")
         mw = cls(s.get("CORPUS_DB"), s.getfloat("RECRAWL_AFTER"), crawler.stats)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)

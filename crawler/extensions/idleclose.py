@@ -31,7 +31,7 @@ class IdleClose:
         s = crawler.settings
         if not s.get("REDIS_URL"):
             raise NotConfigured
-        ext = cls(s.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE", 30.0))
+        ext = cls(s.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE"))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         # any scheduled or downloaded request means work arrived: the idle clock restarts
         crawler.signals.connect(ext.busy, signal=signals.request_scheduled)

@@ -117,7 +117,7 @@ class DocsitesSpider(scrapy.Spider):
     def configure(self, settings):
         """Load the profiles (profile mode) and apply their politeness overrides to the downloader."""
         contact = settings.get("CONTACT")
-        if contact and contact not in settings.get("USER_AGENT", "") and not settings.frozen \
+        if contact and contact not in (settings.get("USER_AGENT") or "") and not settings.frozen \
                 and settings.getpriority("USER_AGENT") <= settings.getpriority("CONTACT"):
             # -s CONTACT=… alone: the default User-Agent follows it, site owners see who to ask
             settings.set("USER_AGENT", f"docsites/0.1 (+{contact}; research corpus crawler)",
