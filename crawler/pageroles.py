@@ -14,13 +14,13 @@ import functools
 import logging
 
 from crawler import profiles as profiles_mod
+from crawler.profiles import LISTING_ROLES
 from pipelines import ingest, store
-from pipelines.extract import SiteHints
+from pipelines.model import SiteHints
 from pipelines.model import Page
 
 logger = logging.getLogger(__name__)
 
-LISTING_ROLES = ("listing", "start")
 
 
 def ensure_schema(db) -> None:

@@ -14,7 +14,7 @@ one, or an error answer (404, 5xx after retries) or no answer at all for a page 
 change). A request with no answer (`item["error"]`) is stored as such: a `fetch_error` rejection.
 A listing page of a site profile is not extracted: the profile says it holds no document, so it
 is recorded as `not_a_document`; `page_roles` (crawler/pageroles.py) remembers that for rebuilds.
-A profile's document pages are extracted with its hints (`item["hints"]`, pipelines.extract.SiteHints).
+A profile's document pages are extracted with its hints (`item["hints"]`, pipelines.model.SiteHints).
 """
 from __future__ import annotations
 
@@ -25,11 +25,10 @@ import os
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler import pageroles
+from crawler.profiles import LISTING_ROLES
 from crawler.corpuswriter import CorpusWriter, WriterError
 from crawler.extractpool import ExtractionPool, WorkerDied
-from pipelines.extract import Extraction
-from pipelines.model import Page
+from pipelines.model import Extraction, Page
 from pipelines.timelimit import DEFAULT_TIME_BUDGET
 
 logger = logging.getLogger(__name__)
@@ -123,7 +122,7 @@ class CorpusPipeline:
             # the site took the page down or failed this time: the copy we hold stays in the corpus
             self.inc("docsites/kept_on_error")
             return item
-        if page.error is not None or (item.get("site") and item.get("kind") in pageroles.LISTING_ROLES
+        if page.error is not None or (item.get("site") and item.get("kind") in LISTING_ROLES
                                       and page.status < 400):
             result = Extraction()  # nothing to extract, or the profile's link rules say: a listing
         else:

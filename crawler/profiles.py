@@ -25,7 +25,7 @@ from urllib.parse import quote_plus, urlsplit, urlunsplit
 import yaml
 from lxml import etree
 
-from pipelines.extract import SiteHints
+from pipelines.model import SiteHints
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ CHROME_FAMILIES = ("kv-header", "member-share", "uploader-coins", "read-wall", "
 # Per-profile politeness overrides that the crawler understands (see docs/crawling.md).
 POLITENESS_KEYS = ("download_delay", "concurrency", "page_budget", "follow_from_documents")
 # Extraction hints (see pipelines.extract.SiteHints and docs/crawling.md).
+# the page roles of a profile's link rules that hold no document: recorded as not_a_document
+LISTING_ROLES = ("listing", "start")
 EXTRACTION_KEYS = ("body_container", "stop_at", "body_after", "numbered_pages")
 
 

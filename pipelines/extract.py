@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from . import clean, convert, docmeta, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
-from .model import Document, Page
-from .rules import Family, Rules, detect_family, load, matches_a_line
+from .model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
+from .rules import Rules, detect_family, load, matches_a_line
 
 logger = logging.getLogger(__name__)
 
@@ -34,54 +33,6 @@ MIN_DOC_CHARS = 20  # fewer non-space characters than this is not a document
 # Pages saying one of these show only part of the document.
 WALL = re.compile(r"还剩\s*\d+\s*页未读|继续免费阅读|在线预览结束|预览已结束|剩余\s*\d+\s*页未读|试读已?结束|阅读已结束")
 LISTING_LINK_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class SiteHints:
-    """What a site profile knows about its document pages (`chrome_family` and `extraction:` of
-    crawler/sites/*.yaml). Small and picklable: it travels with the page to extraction workers.
-
-    - `family`: the chrome family to use when the page's own tell-tales name none;
-    - `body_container`: an XPath tried before the family's containers;
-    - `body_after`: the document starts after the first body line holding one of these phrases;
-    - `stop_at`: the document ends before the first (remaining) body line holding one of these;
-    - `numbered_pages`: `1、` `2、` start preview pages (None: as the family says).
-    """
-
-    family: str | None = None
-    body_container: str | None = None
-    stop_at: tuple[str, ...] = ()
-    body_after: tuple[str, ...] = ()
-    numbered_pages: bool | None = None
-
-    def cut(self, lines: list[str]) -> list[str]:
-        """The body lines between the `body_after` line and the `stop_at` line (each if found)."""
-        if self.body_after:
-            start = next((i for i, x in enumerate(lines) if any(p in x for p in self.body_after)), None)
-            if start is not None:
-                lines = lines[start + 1:]
-        if self.stop_at:
-            end = next((i for i, x in enumerate(lines) if any(p in x for p in self.stop_at)), None)
-            if end is not None:
-                lines = lines[:end]
-        return lines
-
-    def family_of(self, family: Family | None) -> Family | None:
-        """The page's family with the hints' `numbered_pages` over the family's own flag."""
-        if self.numbered_pages is None or (family is not None and family.numbered_pages == self.numbered_pages):
-            return family
-        if family is None:  # no family, but the site numbers its preview pages
-            return Family(id="", telltales=[], numbered_pages=self.numbered_pages) if self.numbered_pages else None
-        return replace(family, numbered_pages=self.numbered_pages)
-
-
-@dataclass
-class Extraction:
-    documents: list[Document] = field(default_factory=list)
-    encoding: str | None = None
-    family: str | None = None
-    extractor: str | None = None  # which body finder answered (for evaluation)
-    problem: str | None = None  # why an input is not a page at all (HTML without <body>)
 
 
 def site_of(url: str) -> str | None:

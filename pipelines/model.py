@@ -1,9 +1,18 @@
-"""The two records that travel through the pipeline: a fetched Page and the Documents found in it."""
+"""The records that travel through the pipeline: a fetched Page, a site profile's SiteHints, the
+Extraction of a page and the Documents found in it.
+
+Plain dataclasses that import no stage, so the crawl process (profiles, the item pipeline) holds
+them without loading OpenCC, langdetect, readability or trafilatura (tests/test_model.py).
+"""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rules import Family
 
 
 def utcnow() -> str:
@@ -86,3 +95,52 @@ class Rejection:
     part: int = 0
     site: str | None = None
     title: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteHints:
+    """What a site profile knows about its document pages (`chrome_family` and `extraction:` of
+    crawler/sites/*.yaml). Small and picklable: it travels with the page to extraction workers.
+
+    - `family`: the chrome family to use when the page's own tell-tales name none;
+    - `body_container`: an XPath tried before the family's containers;
+    - `body_after`: the document starts after the first body line holding one of these phrases;
+    - `stop_at`: the document ends before the first (remaining) body line holding one of these;
+    - `numbered_pages`: `1、` `2、` start preview pages (None: as the family says).
+    """
+
+    family: str | None = None
+    body_container: str | None = None
+    stop_at: tuple[str, ...] = ()
+    body_after: tuple[str, ...] = ()
+    numbered_pages: bool | None = None
+
+    def cut(self, lines: list[str]) -> list[str]:
+        """The body lines between the `body_after` line and the `stop_at` line (each if found)."""
+        if self.body_after:
+            start = next((i for i, x in enumerate(lines) if any(p in x for p in self.body_after)), None)
+            if start is not None:
+                lines = lines[start + 1:]
+        if self.stop_at:
+            end = next((i for i, x in enumerate(lines) if any(p in x for p in self.stop_at)), None)
+            if end is not None:
+                lines = lines[:end]
+        return lines
+
+    def family_of(self, family: Family | None) -> Family | None:
+        """The page's family with the hints' `numbered_pages` over the family's own flag."""
+        if self.numbered_pages is None or (family is not None and family.numbered_pages == self.numbered_pages):
+            return family
+        if family is None:  # no family, but the site numbers its preview pages
+            from .rules import Family  # a family only hints make: rules are not needed to hold hints
+            return Family(id="", telltales=[], numbered_pages=self.numbered_pages) if self.numbered_pages else None
+        return replace(family, numbered_pages=self.numbered_pages)
+
+
+@dataclass
+class Extraction:
+    documents: list[Document] = field(default_factory=list)
+    encoding: str | None = None
+    family: str | None = None
+    extractor: str | None = None  # which body finder answered (for evaluation)
+    problem: str | None = None  # why an input is not a page at all (HTML without <body>)
