@@ -46,10 +46,22 @@ def output_folder_or_fail(path: str) -> None:
         fail(f"cannot write {path}: folder {folder} does not exist")
 
 
+# The options several verbs share, defined once.
 db_option = click.option(
     "--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="DOCSITES_DB",
     type=click.Path(dir_okay=False), help="corpus database (SQLite)",
 )
+existing_db_option = click.option(  # a verb that reads the corpus it changes (rebuild)
+    "--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="DOCSITES_DB",
+    type=click.Path(exists=True, dir_okay=False), help="corpus database (SQLite)",
+)
+keep_languages_option = click.option(
+    "--keep-languages", default=",".join(defaults.KEEP_LANGUAGES), show_default=True,
+    help="comma-separated languages to keep; others are rejected with reason `language`")
+min_chars_option = click.option("--min-chars", type=click.IntRange(0), default=defaults.MIN_DOCUMENT_CHARS,
+                                show_default=True, help="shorter documents are rejected")
+workers_option = click.option("--workers", type=click.IntRange(0), default=0,
+                              help="extraction processes (default: one per CPU; 1: none, all in this process)")
 
 
 class VerbGroup(click.Group):

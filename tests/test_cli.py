@@ -100,7 +100,7 @@ def test_ingest_into_missing_folder_writes_nothing(tmp_path):
 def test_ingest_missing_input_writes_nothing(tmp_path):
     db = tmp_path / "corpus.db"
     result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "nope.warc"), "--db", str(db)])
-    assert result.exit_code != 0 and "no such file" in result.stderr
+    assert result.exit_code != 0 and "does not exist" in result.stderr
     assert not db.exists()
 
 
@@ -117,3 +117,16 @@ def test_ingest_then_stats(tmp_path):
     run("ingest", str(a), str(b), "--db", db)
     again = json.loads(run("stats", "--db", db, "--json").stdout)
     assert (again["documents"], again["duplicates"], again["rejected"]) == (1, 0, 1)
+
+
+def test_the_verbs_that_extract_share_their_options():
+    """--keep-languages, --min-chars and --workers mean the same in ingest, merge and rebuild: one
+    definition each (docsites/cli.py), with the corpus defaults the crawl uses."""
+    from pipelines import defaults
+    names = ("keep_languages", "min_chars", "workers")
+    verbs = [cli.get_command(None, verb) for verb in ("ingest", "merge", "rebuild")]
+    described = [{p.name: (p.opts, p.default, p.help, str(p.type)) for p in verb.params if p.name in names}
+                 for verb in verbs]
+    assert all(d == described[0] for d in described) and set(described[0]) == set(names)
+    assert described[0]["min_chars"][1] == defaults.MIN_DOCUMENT_CHARS
+    assert described[0]["keep_languages"][1] == ",".join(defaults.KEEP_LANGUAGES)

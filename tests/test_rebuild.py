@@ -68,4 +68,5 @@ def test_rebuild_applies_a_rule_change_and_back(crawled):
 
 def test_rebuild_of_a_missing_database_fails_cleanly(tmp_path):
     result = CliRunner().invoke(cli, ["rebuild", "--db", str(tmp_path / "nope.db")])
-    assert result.exit_code == 1 and "no such database" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert not (tmp_path / "nope.db").exists()

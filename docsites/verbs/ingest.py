@@ -21,10 +21,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.pageroles import hints_for_url
 from crawler.profiles import load_profiles
-from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.cli import db_option, fail, keep_languages_option, min_chars_option, open_db_or_fail, workers_option
 from docsites.progress import Progress
 from pipelines import store
-from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor, prepared, warm_up
+from pipelines.ingest import Ingestor, prepared, warm_up
 from pipelines.inputs import InputError, kind_of, read_pages
 
 def count_pages(path: str) -> int | None:
@@ -40,13 +40,12 @@ def count_pages(path: str) -> int | None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @db_option
 @click.option("--url", help="URL to record for the inputs (default: the WARC target URI, else the path)")
-@click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
-              help="comma-separated languages to keep; others are rejected with reason `language`")
-@click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
-@click.option("--workers", type=int, default=0, help="extraction processes (default: one per CPU; 1: none, all here)")
+@keep_languages_option
+@min_chars_option
+@workers_option
 @click.option("--batch", "batch_pages", type=click.IntRange(1), default=500, show_default=True,
               help="pages per transaction, at most")
 @click.option("--batch-seconds", type=click.FloatRange(0), default=1.0, show_default=True,
@@ -60,9 +59,6 @@ def ingest(paths, db_path, url, keep_languages, min_chars, workers, batch_pages,
     Example:
         docsites ingest crawl-2026-11.warc.gz pages/*.html --db corpus.db
     """
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        fail(f"{missing[0]}: no such file")
     workers = workers or os.cpu_count() or 1
     profiles = load_profiles()
     if workers > 1:

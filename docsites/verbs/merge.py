@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import heapq
 import os
-import sys
 import time
 
 import click
 
 from crawler import pageroles
-from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.cli import db_option, fail, keep_languages_option, min_chars_option, open_db_or_fail, workers_option
 from crawler.pageroles import PageHints
+from docsites.progress import Progress
 from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
 from pipelines import store
 from pipelines.dedup import Deduplicator
@@ -88,10 +88,9 @@ def merge_sources(target, sources, keep_languages=DEFAULT_KEEP_LANGUAGES, min_ch
 @click.command()
 @db_option
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--workers", type=int, default=0, help="extraction processes (default: one per CPU)")
-@click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
-              help="comma-separated languages to keep; others are rejected with reason `language`")
-@click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
+@workers_option
+@keep_languages_option
+@min_chars_option
 @profiles_option
 def merge(db_path, sources, workers, keep_languages, min_chars, profiles_dir):
     """Merge the corpus databases of distributed crawl workers into one (--db, created if missing).
@@ -115,7 +114,7 @@ def merge(db_path, sources, workers, keep_languages, min_chars, profiles_dir):
     before = {t: db[t].count for t in TABLES}
     started = time.monotonic()
     dedup = Deduplicator(db)  # one index over all sources: loaded once, kept up to date by the ingestor
-    with click.progressbar(length=total, label="merging", file=sys.stderr) as bar:
+    with Progress(total, "merge") as bar:
         pages = merge_sources(db, [src for _, src in opened], keep_languages.split(","), min_chars,
                               workers or os.cpu_count() or 1, bar.update, dedup, profiles)
     after = {t: db[t].count for t in TABLES}

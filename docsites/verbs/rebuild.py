@@ -16,7 +16,7 @@ import time
 
 import click
 
-from docsites.cli import db_option, fail, open_db_or_fail
+from docsites.cli import existing_db_option, fail, keep_languages_option, min_chars_option, open_db_or_fail, workers_option
 from crawler.pageroles import PageHints
 from docsites.progress import Progress
 from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
@@ -56,11 +56,10 @@ def rebuild_corpus(db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_
 
 
 @click.command()
-@db_option
-@click.option("--workers", type=int, default=0, help="extraction processes (default: one per CPU)")
-@click.option("--keep-languages", default=",".join(DEFAULT_KEEP_LANGUAGES), show_default=True,
-              help="comma-separated languages to keep; others are rejected with reason `language`")
-@click.option("--min-chars", default=DEFAULT_MIN_CHARS, show_default=True, help="shorter documents are rejected")
+@existing_db_option
+@workers_option
+@keep_languages_option
+@min_chars_option
 @profiles_option
 def rebuild(db_path, workers, keep_languages, min_chars, profiles_dir):
     """Re-run extraction and dedup over the raw pages kept in the database (no network).
@@ -73,8 +72,6 @@ def rebuild(db_path, workers, keep_languages, min_chars, profiles_dir):
         docsites rebuild --db corpus.db --workers 2
         docsites rebuild --db corpus.db --profiles my-sites/
     """
-    if not os.path.exists(db_path):
-        fail(f"{db_path}: no such database")
     db = open_db_or_fail(db_path)
     profiles = profiles_or_fail(profiles_dir)
     total = db["pages"].count
