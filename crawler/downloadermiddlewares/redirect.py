@@ -62,11 +62,16 @@ class RedirectMiddleware(ScrapyRedirectMiddleware):
         RFPDupeFilter; a filter that cannot be asked so, scrapy-redis's, keeps dropping it)."""
         if request.dont_filter:
             return False
-        try:
-            df = getattr(self.crawler.engine.scheduler, "df", None)
-        except (AttributeError, RuntimeError):  # no engine yet
-            return False
-        fingerprints = getattr(df, "_fingerprints", None)  # Scrapy 2.19 keeps no public, read-only way
-        if not isinstance(fingerprints, set) or not hasattr(df, "_fingerprint"):
-            return False
-        return df._fingerprint(request) in fingerprints  # noqa: SLF001
+        engine = self.crawler.engine
+        # Scrapy 2.19 keeps the scheduler on the engine, 2.16 on the engine's slot
+        scheduler = getattr(engine, "scheduler", None) or getattr(getattr(engine, "_slot", None), "scheduler", None)
+        df = getattr(scheduler, "df", None)
+        # Newer Scrapy (2.19) keeps bytes in a private set; 2.16 hex strings in a public one. Neither
+        # has a read-only way to ask, and request_seen() would add the URL.
+        fingerprints = getattr(df, "_fingerprints", None)
+        if isinstance(fingerprints, set) and hasattr(df, "_fingerprint"):
+            return df._fingerprint(request) in fingerprints  # noqa: SLF001
+        fingerprints = vars(df).get("fingerprints") if df is not None else None
+        if isinstance(fingerprints, set) and hasattr(df, "request_fingerprint"):
+            return df.request_fingerprint(request) in fingerprints
+        return False
