@@ -62,7 +62,10 @@ class RedirectMiddleware(ScrapyRedirectMiddleware):
         RFPDupeFilter; a filter that cannot be asked so, scrapy-redis's, keeps dropping it)."""
         if request.dont_filter:
             return False
-        engine = self.crawler.engine
+        try:
+            engine = self.crawler.engine
+        except (AttributeError, RuntimeError):  # no engine yet
+            return False
         # Scrapy 2.19 keeps the scheduler on the engine, 2.16 on the engine's slot
         scheduler = getattr(engine, "scheduler", None) or getattr(getattr(engine, "_slot", None), "scheduler", None)
         df = getattr(scheduler, "df", None)
