@@ -4,7 +4,7 @@ then add documents one at a time to the full index.
 1. setup (not part of the index figure): a corpus.db with N generated documents in `documents`
    (text from a Zipf-distributed vocabulary of Chinese words, so unrelated documents overlap
    about as much as real ones do; a share of them are previews and respun copies of others);
-2. index: `pipelines.dedup_bulk.bulk_index` (worker processes + sorted band insert); wall time and
+2. index: `pipelines.dedup.bulk.bulk_index` (worker processes + sorted band insert); wall time and
    peak memory (parent + workers);
 3. add: `Ingestor._store_document` for new documents (half copies of stored ones, half new),
    each its own transaction, against the full index: latency of dedup (match + index update) and of
@@ -29,7 +29,7 @@ sys.path.insert(0, ROOT)
 
 from pipelines import store  # noqa: E402
 from pipelines.dedup import DedupConfig, Deduplicator, content_hash  # noqa: E402
-from pipelines.dedup_bulk import bulk_index  # noqa: E402
+from pipelines.dedup.bulk import bulk_index  # noqa: E402
 from pipelines.ingest import Ingestor  # noqa: E402
 from pipelines.model import Document, document_id  # noqa: E402
 

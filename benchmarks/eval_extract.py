@@ -24,8 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from pipelines.extract import extract_page  # noqa: E402
+from pipelines.extract.score import chrome_left, pair  # noqa: E402
 from pipelines.model import Page  # noqa: E402
-from pipelines.score import chrome_left, pair  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "devset")
 
@@ -127,11 +127,11 @@ def real_zh():
 
 
 def report_metadata():
-    """Precision and recall of each report metadata field (pipelines/docmeta.py) on the labelled
+    """Precision and recall of each report metadata field (pipelines/extract/docmeta.py) on the labelled
     fixtures (tests/fixtures/docmeta: labelled.yaml, the rules were written against it; heldout.yaml,
     written after they were frozen)."""
     import yaml
-    from pipelines import docmeta
+    from pipelines.extract import docmeta
     for name in ("labelled.yaml", "heldout.yaml"):
         with open(os.path.join(ROOT, "tests", "fixtures", "docmeta", name), encoding="utf-8") as f:
             result = docmeta.score(yaml.safe_load(f))
@@ -158,7 +158,7 @@ def main():
         items = real_zh()
         preds = evaluate("../shared/devset/real-zh", items, a.jobs, a.show)
         halves("../shared/devset/real-zh", items, preds)
-        from pipelines.convert import to_simplified
+        from pipelines.extract.convert import to_simplified
         simple = [(p, u, k, [to_simplified(g) for g in gs], label) for p, u, k, gs, label in items]
         evaluate("../shared/devset/real-zh, gold in simplified script", simple, a.jobs, 0, preds)
     else:

@@ -27,7 +27,8 @@ PAGES = sorted(glob.glob(os.path.join(os.path.dirname(ROOT), "shared", "devset",
 
 def passes(on: bool, saved={}):
     """Put the cleaning passes in (on) or replace them with the identity (off)."""
-    from pipelines import clean, convert, extract, intros, notices, pinyin, watermark
+    from pipelines import extract
+    from pipelines.extract import clean, convert, intros, notices, pinyin, watermark
     targets = [(pinyin, "strip"), (convert, "simplify_page"), (clean, "drop_site_name"), (watermark, "clean"),
                (notices, "drop"), (intros, "drop")]
     off = {"strip": lambda text: text, "simplify_page": lambda pl, ls, t: (pl, ls, t, False),

@@ -220,7 +220,7 @@ def chrome_page(site: str, family: str, doc_no: int, title: str, body: str, rela
 
 def generate(n_docs: int = 300, seed: int = 1) -> list[GenPage]:
     """The pages of a collection, in arrival order (shuffled: previews often come before full copies)."""
-    from pipelines.convert import to_traditional
+    from pipelines.extract.convert import to_traditional
 
     rng = random.Random(seed)
     writer = Writer(rng, demo_sentences())

@@ -46,7 +46,7 @@ sys.path.insert(0, HERE)
 from crawl_bench import tree_rss  # noqa: E402
 from dedup_quality import pairwise  # noqa: E402
 from gen_dedup_collection import generate  # noqa: E402
-from pipelines.score import f1  # noqa: E402
+from pipelines.extract.score import f1  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 PAGES_PER_DOC = 2.2  # generate()'s mean copies per report
@@ -155,20 +155,20 @@ def report(name: str, n: int, run: dict, s: dict | None) -> None:
 
 STAGES = [  # (label, file suffix, function): cumulative time of each, from cProfile
     ("read WARC (warcio)", "pipelines/inputs.py", "read_warc"),
-    ("extract_page, all of it", "pipelines/extract.py", "extract_page"),
-    ("  decode", "pipelines/decode.py", "decode"),
-    ("  parse + flatten (lxml)", "pipelines/html.py", "flatten"),
-    ("  body finder", "pipelines/extract.py", "_body_lines"),
-    ("  clean (line rules)", "pipelines/clean.py", "clean_lines"),
-    ("  OpenCC t2s", "pipelines/convert.py", "simplify"),
-    ("  language id", "pipelines/langid.py", "identify"),
+    ("extract_page, all of it", "pipelines/extract/__init__.py", "extract_page"),
+    ("  decode", "pipelines/extract/decode.py", "decode"),
+    ("  parse + flatten (lxml)", "pipelines/extract/html.py", "flatten"),
+    ("  body finder", "pipelines/extract/__init__.py", "_body_lines"),
+    ("  clean (line rules)", "pipelines/extract/clean.py", "clean_lines"),
+    ("  OpenCC t2s", "pipelines/extract/convert.py", "simplify"),
+    ("  language id", "pipelines/extract/langid.py", "identify"),
     ("Ingestor.store, all of it", "pipelines/ingest.py", "store"),
     ("  save raw page (zstd + row)", "pipelines/store.py", "save_page"),
-    ("  dedup match", "pipelines/dedup.py", "match"),
-    ("  dedup index add", "pipelines/dedup.py", "added"),
+    ("  dedup match", "pipelines/dedup/__init__.py", "match"),
+    ("  dedup index add", "pipelines/dedup/__init__.py", "added"),
     ("  outcome rows", "pipelines/store.py", "record_document"),
-    ("  site boilerplate: count lines", "pipelines/boilerplate.py", "learn"),
-    ("  site boilerplate: cut", "pipelines/boilerplate.py", "strip"),
+    ("  site boilerplate: count lines", "pipelines/extract/boilerplate.py", "learn"),
+    ("  site boilerplate: cut", "pipelines/extract/boilerplate.py", "strip"),
     ("  site boilerplate: re-cut stored", "pipelines/ingest.py", "_reclean"),
     ("search index flush", "pipelines/search.py", "flush"),
 ]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from . import defaults, store
-from .boilerplate import SiteBoilerplate
-from .decode import DecodeError
+from .extract.boilerplate import SiteBoilerplate
+from .extract.decode import DecodeError
 from .dedup import DedupConfig, Deduplicator, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
 from .model import Document, Page, Rejection, document_id

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .rules import Family
+    from .extract.rules import Family
 
 
 def utcnow() -> str:
@@ -62,7 +62,7 @@ class Document:
     published: str | None = None
     meta: dict = field(default_factory=dict)
     quality: dict = field(default_factory=dict)
-    # report metadata (pipelines/docmeta.py), from the title first and the text second
+    # report metadata (pipelines/extract/docmeta.py), from the title first and the text second
     doc_types: list[str] = field(default_factory=list)
     admin_level: str | None = None
     department: str | None = None
@@ -132,7 +132,7 @@ class SiteHints:
         if self.numbered_pages is None or (family is not None and family.numbered_pages == self.numbered_pages):
             return family
         if family is None:  # no family, but the site numbers its preview pages
-            from .rules import Family  # a family only hints make: rules are not needed to hold hints
+            from .extract.rules import Family  # a family only hints make: rules are not needed to hold hints
             return Family(id="", telltales=[], numbered_pages=self.numbered_pages) if self.numbered_pages else None
         return replace(family, numbered_pages=self.numbered_pages)
 

@@ -263,7 +263,7 @@ def term_to_fts(term: str) -> str | None:
 def script_variants(term: str) -> list[str]:
     """The term and, if it differs, its simplified form: documents are stored in simplified script,
     so 總結 finds 总结 (and a document kept unconverted, Japanese say, is still found as written)."""
-    from .convert import to_simplified
+    from .extract.convert import to_simplified
     simplified = to_simplified(term)
     return [term] if simplified == term else [term, simplified]
 

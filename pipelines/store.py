@@ -210,7 +210,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 # The columns of `documents`, in order. What facets, filters and sorts read over many rows comes
 # before `text`: a row's short columns then sit on its b-tree page, and a column after the text is
 # reached only through the text's overflow chain. After it: what is read one row at a time.
-# doc_types and years are JSON arrays (Datasette array facets); report metadata: pipelines/docmeta.py
+# doc_types and years are JSON arrays (Datasette array facets); report metadata: pipelines/extract/docmeta.py
 DOCUMENT_COLUMNS = {
     "id": str, "url": str, "part": int, "site": str, "title": str,
     "doc_types": str, "admin_level": str, "department": str, "region": str, "years": str, "doc_date": str,
@@ -256,7 +256,7 @@ def _migrate_documents(db) -> None:
     """A corpus from before the report metadata (or with another column order): `documents` is
     rebuilt in the current column order, rowids kept (the search index is keyed by them), and the new columns filled
     from each document's title and text. Runs once, inside ensure_schema's transaction."""
-    from . import docmeta
+    from .extract import docmeta
     old = list(db["documents"].columns_dict)
     missing = [c for c in REPORT_FIELDS if c not in old]
     logger.info("documents: adding the report metadata columns (%d documents)", db["documents"].count)

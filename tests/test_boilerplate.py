@@ -1,4 +1,4 @@
-"""Per-site boilerplate learned from the stored pages (pipelines/boilerplate.py): on the Ingestor
+"""Per-site boilerplate learned from the stored pages (pipelines/extract/boilerplate.py): on the Ingestor
 page by page, then on a crawl of an invented site whose chrome no rule knows, which `docsites
 rebuild` and `docsites ingest` must give back line for line."""
 import html
@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from docsites.cli import cli
-from pipelines import boilerplate, store
+from pipelines import store
+from pipelines.extract import boilerplate
 from pipelines.extract import extract_page
 from pipelines.ingest import Ingestor
 from pipelines.model import Page

@@ -1,8 +1,8 @@
-"""Each line rule of pipelines/clean.py: what it removes, and what it must leave alone."""
+"""Each line rule of pipelines/extract/clean.py: what it removes, and what it must leave alone."""
 import pytest
 
-from pipelines import clean
-from pipelines.rules import detect_family, load
+from pipelines.extract import clean
+from pipelines.extract.rules import detect_family, load
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,7 @@ def test_a_reply_that_uses_tool_words_stays(rules):
 def test_required_literal(pattern, literal):
     import re
 
-    from pipelines.rules import required_literal
+    from pipelines.extract.rules import required_literal
     assert required_literal(re.compile(pattern)) == literal
 
 
@@ -235,12 +235,12 @@ def test_first_page_marker_before_the_title_goes(rules):
     (["科技局考核实施方案_第1页", "科技局考核实施方案_第2页", "已阅读2页,还剩8页未读", LONG], "科技局考核实施方案"),
 ])
 def test_text_title_skips_spam_author_lines_and_section_headings(rules, lines, title):
-    from pipelines import metadata
+    from pipelines.extract import metadata
     assert metadata.text_title(lines, rules) == title
 
 
 def test_a_one_page_preview_loses_its_marker_only_on_a_numbering_site(rules):
-    from pipelines.rules import Family
+    from pipelines.extract.rules import Family
     page = "1、" + LONG * 4
     numbering = Family(id="x", telltales=[], numbered_pages=True)
     assert clean.rejoin_pages([page], numbering) == [page[2:]]

@@ -1,4 +1,4 @@
-"""pipelines/decode.py: BOM, header, <meta>, attributes, detection checked by script, widening, bad bytes."""
+"""pipelines/extract/decode.py: BOM, header, <meta>, attributes, detection checked by script, widening, bad bytes."""
 import json
 import os
 import random
@@ -7,10 +7,10 @@ import re
 import pytest
 from charset_normalizer import from_bytes
 
-from pipelines.decode import DecodeError, decode, decode_page, normalise_charset
 from pipelines.extract import extract_page
+from pipelines.extract.decode import DecodeError, decode, decode_page, normalise_charset
+from pipelines.extract.score import f1
 from pipelines.model import Page
-from pipelines.score import f1
 from tests.conftest import FIXTURES
 
 TEXT = "科技局工作总结:加强知识产权保护,推进产学研合作。" * 20

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from pipelines import minhash, store
-from pipelines.convert import to_traditional
+from pipelines import store
+from pipelines.dedup import minhash
 from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, normalise, stored_config
+from pipelines.extract.convert import to_traditional
 from pipelines.ingest import Ingestor
 from pipelines.model import Page
 
@@ -282,7 +283,7 @@ def test_rebuild_reclusters_after_a_threshold_change_and_keeps_ids(db_path):
 
 
 def test_bulk_index_equals_the_incremental_one(db_path):
-    from pipelines.dedup_bulk import bulk_index
+    from pipelines.dedup.bulk import bulk_index
     db = store.open_db(db_path)
     ing = Ingestor(db)
     for i in range(6):

@@ -1,9 +1,10 @@
-"""pipelines/docmeta.py: report metadata (kind, issuer, years, date) from title and text."""
+"""pipelines/extract/docmeta.py: report metadata (kind, issuer, years, date) from title and text."""
 import os
 
 import yaml
 
-from pipelines import docmeta, store
+from pipelines import store
+from pipelines.extract import docmeta
 from pipelines.extract import extract_page
 from pipelines.model import Document, Page
 

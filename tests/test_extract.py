@@ -7,8 +7,8 @@ import pickle
 import pytest
 
 from pipelines.extract import extract_page
+from pipelines.extract.score import chrome_left, f1
 from pipelines.model import Page
-from pipelines.score import chrome_left, f1
 from tests.conftest import FIXTURES
 
 EXTRACT = os.path.join(FIXTURES, "extract")
@@ -24,7 +24,7 @@ def load(path):
 
 
 def test_every_family_has_a_fixture():
-    from pipelines.rules import load as load_rules
+    from pipelines.extract.rules import load as load_rules
     families = {f.id for f in load_rules().families}
     assert families == {"kv-header", "member-share", "uploader-coins", "read-wall", "seller-list", "article"}
     found = {extract_page(load(p)[0]).family for p in PAGES}
@@ -117,7 +117,7 @@ def test_teaser_list_beside_a_short_article_is_not_the_body():
 
 
 def test_answer_inside_chrome_elements_is_not_trusted():
-    from pipelines import html
+    from pipelines.extract import html
     short = "<div class='main'><p>" + "气象台发布暴雨预警，请市民注意出行安全。" * 2 + "</p></div>"
     other = ("<div class='detail-recommend'><h2>另一篇推荐文章的标题</h2>"
              + "<p>这是另一篇文章的正文，讲述一位歌手的故事，内容很长，有很多句子，也有很多标点符号。</p>" * 6 + "</div>")
@@ -132,7 +132,7 @@ def test_answer_inside_chrome_elements_is_not_trusted():
 
 
 def test_precise_body_keeps_a_lead_caption_but_not_a_dateline():
-    from pipelines import html
+    from pipelines.extract import html
     head = "<div class='hd'><h2>农机忙春播</h2><span>2025-05-13 09:20 来源：样例网</span></div>"
     caption = "<div class='pic'><p>5月13日，在一家庭农场，无人驾驶农机在播种玉米。</p></div>"
     text = "<div class='txt'>" + "<p>眼下，植保无人机等在田间地头忙碌，助力农业生产，农户们说这样省时省力。</p>" * 6 + "</div>"
@@ -143,7 +143,7 @@ def test_precise_body_keeps_a_lead_caption_but_not_a_dateline():
 
 
 def test_recall_answer_outweighs_a_precise_fragment():
-    from pipelines import html
+    from pipelines.extract import html
     notice = "讨论应以学习为目的，请勿发布不友善的内容。"
     code = "\n".join(["安装依赖", "npm i -g depcheck", "检查依赖", "depcheck", "找到缺失的依赖并安装", "npm i aaa.js bbb.js"])
     assert html._outweighs(code + "\n" + notice, notice)  # the article is what the notice sits under
@@ -188,7 +188,7 @@ def test_title_is_the_heading_the_page_title_starts_with():
 
 
 def test_precise_body_keeps_a_poem_above_its_notes():
-    from pipelines import html
+    from pipelines.extract import html
     poem = "<div class='verse'>春眠不觉晓，<br>处处闻啼鸟。<br>夜来风雨声，<br>花落知多少。</div>"
     notes = ("<div class='notes'><div class='label'>注释：</div><div class='note-text'>"
              + "这首诗写春天早晨醒来时的所见所闻，语言平易，意境深远，表达了诗人对春天的喜爱和惜春之情。" * 2
@@ -199,7 +199,7 @@ def test_precise_body_keeps_a_poem_above_its_notes():
 
 
 def test_precise_body_keeps_a_summary_above_a_table_of_contents():
-    from pipelines import html
+    from pipelines.extract import html
     summary = "<div class='summary'><p>" + "样例高新区是省级高新技术产业开发区，规划面积九百多公顷。[1]" * 2 + "</p></div>"
     infobox = "<div class='info'><dl><dt>中文名</dt><dd>样例高新区</dd><dt>面积</dt><dd>952公顷</dd></dl></div>"
     toc = "<div class='toc'><a href='#1'>1 历史沿革</a> <a href='#2'>2 区域规划</a></div>"

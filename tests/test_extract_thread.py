@@ -1,14 +1,14 @@
-"""Threads (pipelines/thread.py): which pages are threads, and that a thread keeps every post and
+"""Threads (pipelines/extract/thread.py): which pages are threads, and that a thread keeps every post and
 its title while an article keeps its body and not its comments. Invented pages in
 tests/fixtures/extract/ (thread-*.html, article-comments.html) and inline."""
 import os
 
 import pytest
 
-from pipelines import html, thread
+from pipelines.extract import html, thread
 from pipelines.extract import extract_page
+from pipelines.extract.rules import load
 from pipelines.model import Page
-from pipelines.rules import load
 from tests.test_extract import EXTRACT, load as load_fixture
 
 

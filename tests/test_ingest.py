@@ -19,7 +19,7 @@ from warcio.warcwriter import WARCWriter
 
 from docsites.cli import cli
 from pipelines import search, store
-from pipelines.convert import to_traditional
+from pipelines.extract.convert import to_traditional
 from tests.test_dedup import html, report
 
 BIN = os.path.dirname(sys.executable)

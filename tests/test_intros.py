@@ -1,5 +1,5 @@
-"""pipelines/intros.py: a 范文 site's editor lead-in and outro go; a document's own lead stays."""
-from pipelines import intros
+"""pipelines/extract/intros.py: a 范文 site's editor lead-in and outro go; a document's own lead stays."""
+from pipelines.extract import intros
 
 DOC = "一、基本情况。今年以来,我镇扎实推进各项工作,取得了明显成效。"
 

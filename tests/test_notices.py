@@ -1,5 +1,5 @@
-"""pipelines/notices.py: download templates and notice blocks go; a document's own numbered list stays."""
-from pipelines import notices
+"""pipelines/extract/notices.py: download templates and notice blocks go; a document's own numbered list stays."""
+from pipelines.extract import notices
 
 DOC = "为加强社区安全管理,切实保障居民生命财产安全,结合本社区实际情况,经研究决定,制定本实施方案,请各网格认真贯彻执行。"
 

@@ -1,5 +1,5 @@
-"""pipelines/pinyin.py: site-added pinyin goes; a document's own readings and Latin in brackets stay."""
-from pipelines import pinyin
+"""pipelines/extract/pinyin.py: site-added pinyin goes; a document's own readings and Latin in brackets stay."""
+from pipelines.extract import pinyin
 
 SITE = ("導(dǎo)語(yǔ):本文來(lái)源于網(wǎng)友上傳,不代表本站觀(guān)點(diǎn)。"
         "已閱讀5頁(yè),還剩8頁(yè)未讀。會(huì)議(yì)決定加強(qiáng)管理。")
@@ -52,7 +52,7 @@ def test_html_page_with_site_pinyin_extracts_clean_and_truncated():
                                           "已閱(yuè)讀(dú)3頁(yè),還(hái)剩5頁(yè)未讀(dú)"])
     html = f"<html><head><title>工作總結(jié)</title></head><body><div class='content'>{para}</div></body></html>"
     doc = extract_page(Page(url="http://sample.example/a.html", body=html.encode())).documents[0]
-    from pipelines.score import PINYIN
+    from pipelines.extract.score import PINYIN
     assert not PINYIN.search(doc.text) and "来源于网友上传" not in doc.text and doc.truncated
     # an untoned syllable is not told from Latin in brackets: it stays
     assert doc.text.startswith("今年以来,我们(men)认真落实") and doc.traditional

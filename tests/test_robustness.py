@@ -13,8 +13,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipelines import store
-from pipelines.decode import DecodeError
 from pipelines.extract import Extraction
+from pipelines.extract.decode import DecodeError
 from pipelines.ingest import Ingestor, run_extraction
 from pipelines.inputs import InputError, read_pages
 from pipelines.model import Page

@@ -13,7 +13,8 @@ import urllib.request
 import pytest
 
 from docsites.verbs.serve import load_metadata
-from pipelines import docmeta, store
+from pipelines import store
+from pipelines.extract import docmeta
 from pipelines.model import Document
 from tests.conftest import BIN
 

@@ -1,5 +1,5 @@
-"""pipelines/watermark.py: watermarks and anti-copy marks go; quotes, mojibake and URLs in text stay."""
-from pipelines import watermark
+"""pipelines/extract/watermark.py: watermarks and anti-copy marks go; quotes, mojibake and URLs in text stay."""
+from pipelines.extract import watermark
 
 BODY = "各位代表:现在,我代表镇人民政府,向大会报告政府工作,请予审议。"
 

@@ -128,7 +128,7 @@ def dedup(db_path, explain_url, rebuild, near_threshold, containment_threshold, 
                       "shingle": shingle})
     hints = PageHints(db, profiles_or_fail(profiles_dir)).hints
     if rebuild:
-        from pipelines.dedup_rebuild import rebuild as run_rebuild
+        from pipelines.dedup.rebuild import rebuild as run_rebuild
         result = run_rebuild(db, config, hints)
         problems = store.check_invariant(db)
         if problems:

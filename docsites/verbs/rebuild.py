@@ -4,7 +4,7 @@ After a change to the extraction rules or the dedup settings, the corpus is rebu
 without touching the network: every outcome (documents, duplicates, rejections) and the dedup
 index are cleared and every page goes through extraction -> dedup -> store again, in the order it
 was first fetched, so the first copy of a document stays the document and keeps its id (and its
-`first_seen`), and the sites' boilerplate (pipelines/boilerplate.py) is learned again in that
+`first_seen`), and the sites' boilerplate (pipelines/extract/boilerplate.py) is learned again in that
 order, as the crawl learned it. A site profile's listing pages are left out of extraction as the crawl left them
 (`page_roles`). All of it is one transaction: a kill or an error leaves the corpus as it was.
 Extraction runs in worker processes; the database work stays in this one.
@@ -20,8 +20,9 @@ from docsites.cli import existing_db_option, fail, keep_languages_option, min_ch
 from crawler.pageroles import PageHints
 from docsites.progress import Progress
 from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
-from pipelines import boilerplate, store
+from pipelines import store
 from pipelines.dedup import Deduplicator
+from pipelines.extract import boilerplate
 from pipelines.ingest import DEFAULT_KEEP_LANGUAGES, DEFAULT_MIN_CHARS, Ingestor
 
 

@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from . import store
+from .. import store
 
 DIGITS = re.compile(r"\d+")
 SPACES = re.compile(r"\s+")

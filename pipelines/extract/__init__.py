@@ -5,11 +5,11 @@ processes; dedup and storage happen afterwards in `pipelines.ingest`.
 
 How the body is found:
 - the page is flattened to lines (HTML: like a browser shows it; `.txt`: as it is) and its family
-  is recognised from tell-tale lines (pipelines/families/*.yaml);
+  is recognised from tell-tale lines (pipelines/extract/families/*.yaml);
 - doc-site families: the family's container (if the page has it), else the generic finder;
   flattened text pages: all lines;
 - unknown layouts: `html.generic_body` (readability, trafilatura and our density scorer, agreeing);
-- then the same line rules for every page (pipelines/clean.py), page rejoin, appendix split.
+- then the same line rules for every page (pipelines/extract/clean.py), page rejoin, appendix split.
 
 A site profile's hints (`SiteHints`, from crawler/sites/*.yaml) refine this for the pages of its
 site: a family when the page shows none, a container tried first, lines the document starts after
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from . import clean, convert, docmeta, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
-from .model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
+from ..model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
 from .rules import Rules, detect_family, load, matches_a_line
 
 logger = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
     """Find the documents in a page. Raises decode.DecodeError for undecodable bytes.
 
     (A site's boilerplate learned from its other pages is cut where pages are stored:
-    pipelines/boilerplate.py.)
+    pipelines/extract/boilerplate.py.)
     `hints`: what the page's site profile knows about its layout (`SiteHints`).
     """
     text, encoding = decode(page.body, page.content_type)
@@ -214,7 +214,7 @@ def _is_listing(body: str, links) -> bool:
 
 def finish(doc: Document, rules: Rules | None = None) -> Document:
     """Identify the language, convert Chinese to simplified script, add quality signals and the
-    report metadata (kind, issuer, years, date: pipelines/docmeta.py)."""
+    report metadata (kind, issuer, years, date: pipelines/extract/docmeta.py)."""
     rules = rules or load()
     doc.lang = langid.identify(doc.text)
     if doc.lang == "zh":  # t2s would also rewrite Japanese kanji

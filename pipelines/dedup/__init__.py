@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 import numpy as np
 
 from . import minhash
-from .model import Document
+from ..model import Document
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def stored_config(db) -> DedupConfig:
 
 
 def _register_hook() -> None:
-    from . import store
+    from .. import store
     if ensure_schema not in store.SCHEMA_HOOKS:
         store.SCHEMA_HOOKS.append(ensure_schema)
 

@@ -4,7 +4,7 @@ Contract: `drop(lines) -> lines` removes
 - widget lines: short lines that are mostly the site's own vocabulary (`快捷下载 游客一键下载`,
   `加入VIP免费专享`, `下载资源需要10金币`, `分享到微信 分享到微博`), form fields (`账号:`,
   `验证码: 换一换`, `支付方式: 支付宝 微信支付`);
-- notice blocks: a header word (温馨提示 / 友情提示 / 【下载声明】 / 特殊限制 / 说明 …, pipelines/cleaning.yaml)
+- notice blocks: a header word (温馨提示 / 友情提示 / 【下载声明】 / 特殊限制 / 说明 …, pipelines/extract/cleaning.yaml)
   and the lines after it that speak download, account or copyright talk, numbered (`2、PDF文件下载后…`,
   their numbers rising) or not;
 - a header with its notices on the same line (`【下载声明】1. 本站…2. …`);

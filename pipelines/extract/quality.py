@@ -22,6 +22,6 @@ def signals(text: str, rules: Rules) -> dict:
         "rewrite_hits": hits,
         # pseudo-original (伪原创) rewriting markers per 1,000 characters; > 1 is a rewritten text
         "rewrite_score": round(hits * 1000 / chars, 2) if chars else 0.0,
-        # U+FFFD put in for invalid bytes (a corrupt or cut-off page read anyway: pipelines/decode.py)
+        # U+FFFD put in for invalid bytes (a corrupt or cut-off page read anyway: pipelines/extract/decode.py)
         "replaced_chars": text.count("\ufffd"),
     }

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from . import store
-from .dedup import DedupConfig, Deduplicator
-from .extract import Extraction
-from .ingest import Ingestor, run_extraction, stored_hints
-from .model import Document, Rejection
+from .. import store
+from . import DedupConfig, Deduplicator
+from ..extract import Extraction
+from ..ingest import Ingestor, run_extraction, stored_hints
+from ..model import Document, Rejection
 
 logger = logging.getLogger(__name__)
 

@@ -539,7 +539,7 @@ def _outweighs(recall: str, precise: str) -> bool:
 def generic_body(html: str, root, url: str | None = None, thread: bool = False) -> tuple[str, str]:
     """(text, which extractor) for a page of unknown layout.
 
-    A thread (pipelines/thread.py): the density recall answer, which keeps every post.
+    A thread (pipelines/extract/thread.py): the density recall answer, which keeps every post.
     An article: the density precise answer when the recall answer agrees with it (it does on most
     pages: the precise one is the recall one less comments and lists). Only when the two disagree,
     or find nothing, are readability-lxml and trafilatura run, as a second opinion: their answers

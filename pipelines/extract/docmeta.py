@@ -3,7 +3,7 @@
 `describe(title, text)` gives the fields researchers filter on (docs/extraction.md, "Report metadata"):
 
 - `doc_types`: the kinds of report the title names (工作总结, 工作计划, …; a 总结及计划 has both),
-  from the vocabulary in pipelines/docmeta.yaml; `其他` when neither title nor opening line names one;
+  from the vocabulary in pipelines/extract/docmeta.yaml; `其他` when neither title nor opening line names one;
 - `admin_level`: the issuer's level (省 市 县 区 乡镇 街道 村), from the suffix of the place named;
 - `department`: the issuing body without place and level, long forms folded to one name;
 - `region`: the place named as the issuer's, recognised with the cpca gazetteer (its data ships in
@@ -24,7 +24,7 @@ from importlib import resources
 import yaml
 
 # A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
-VOCABULARY_FILE = resources.files("pipelines") / "docmeta.yaml"
+VOCABULARY_FILE = resources.files("pipelines.extract") / "docmeta.yaml"
 
 FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
 HAN = "\u4e00-\u9fff"

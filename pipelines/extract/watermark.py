@@ -2,7 +2,7 @@
 
 Contract: `clean(lines) -> lines`
 - cuts slogans and rights marks out of the line they stand in (`精选优质文档-倾情为你奉上`,
-  `某某之家版权所有`; patterns in pipelines/cleaning.yaml);
+  `某某之家版权所有`; patterns in pipelines/extract/cleaning.yaml);
 - removes a site's name or URL mangled with symbols at the start of a paragraph (the body's
   first, usually: `某某语}文%素材[库:https://…。公众@号:…。整理汇总。`): its leading short sentences
   that hold symbols sprinkled between characters, or a URL beside promo words (公众号, 整理汇总);

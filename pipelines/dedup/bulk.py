@@ -16,8 +16,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from . import store
-from .dedup import DedupConfig, band_keys, ensure_schema, fingerprint
+from .. import store
+from . import DedupConfig, band_keys, ensure_schema, fingerprint
 
 logger = logging.getLogger(__name__)
 

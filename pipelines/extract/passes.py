@@ -1,4 +1,4 @@
-"""The vocabulary of the cleaning passes (pipelines/cleaning.yaml), loaded once and compiled."""
+"""The vocabulary of the cleaning passes (pipelines/extract/cleaning.yaml), loaded once and compiled."""
 from __future__ import annotations
 
 import functools
@@ -10,7 +10,7 @@ from importlib import resources
 import yaml
 
 # A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
-CLEANING_FILE = resources.files("pipelines") / "cleaning.yaml"
+CLEANING_FILE = resources.files("pipelines.extract") / "cleaning.yaml"
 
 
 def alternation(words) -> re.Pattern:

@@ -1,4 +1,4 @@
-"""Site knowledge as data: pipelines/rules.yaml (generic) and pipelines/families/*.yaml (per family).
+"""Site knowledge as data: pipelines/extract/rules.yaml (generic) and pipelines/extract/families/*.yaml (per family).
 
 `load()` returns compiled rules; `detect_family()` names the page family whose tell-tales a page
 shows most (or None). Adding a family is adding a YAML file: see docs/extraction.md.
@@ -14,8 +14,8 @@ from importlib import resources
 import yaml
 
 # Traversables, not paths: inside a zipped egg (Scrapyd) the rules are no files on disk.
-RULES_FILE = resources.files("pipelines") / "rules.yaml"
-FAMILIES_DIR = resources.files("pipelines") / "families"
+RULES_FILE = resources.files("pipelines.extract") / "rules.yaml"
+FAMILIES_DIR = resources.files("pipelines.extract") / "families"
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Text-level cleaning of a page's lines: works on flattened `.txt` pages and on HTML bodies alike.
 
 Every rule takes a list of lines and returns a list of lines; `clean_lines` runs them in order.
-Rules come from pipelines/rules.yaml and the page family's YAML (see pipelines/rules.py), so a new
+Rules come from pipelines/extract/rules.yaml and the page family's YAML (see pipelines/extract/rules.py), so a new
 site is usually a data change. Each rule leaves alone what only looks like chrome: a long sentence
 that quotes 下载, a body that mentions 上一篇, a real enumeration.
 """

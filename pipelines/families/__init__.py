@@ -1,1 +1,0 @@
-"""Page-family rules as YAML data files (one per family); loaded by pipelines.rules."""
