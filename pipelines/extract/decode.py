@@ -44,9 +44,6 @@ WIDER = {
 LOOSE_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|\sencoding\s*=\s*["']\s*([\w.:-]+)""",
                                re.I)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls (and DEL) other than whitespace
-# Vertical tab and form feed are whitespace to HTML but not allowed in XML, so lxml refuses text
-# holding them (ValueError on a tree edit): they become spaces.
-XML_UNSAFE_SPACE = str.maketrans("\x0b\x0c", "  ")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 KANA = re.compile(r"[\u3040-\u30ff]")
@@ -69,6 +66,13 @@ class Decoded:
     source: str  # bom | utf-8 | header | meta | attribute | detected | chinese | empty
     replaced: int = 0  # replacement characters the decoding put in (invalid or cut-off bytes)
     controls: int = 0  # stray control characters dropped
+
+
+def _xml_safe_space(text: str) -> str:
+    """Vertical tab and form feed are whitespace to HTML but not allowed in XML, so lxml refuses
+    text holding them (ValueError on a tree edit): they become spaces. (str.replace, not
+    str.translate, which looks every character of a CJK page up in its table: 40x slower.)"""
+    return text.replace("\x0b", " ").replace("\x0c", " ")
 
 
 def normalise_charset(name: str | None) -> str | None:
@@ -120,7 +124,7 @@ def plausible(text: str, controls: int = 0) -> bool:
 
 def _read(body: bytes, charset: str, source: str) -> Decoded:
     raw = to_unicode(body, charset)  # invalid bytes become U+FFFD (GB18030: a lone 0x80 is €)
-    text, controls = CONTROL_CHARS.subn("", raw.translate(XML_UNSAFE_SPACE))
+    text, controls = CONTROL_CHARS.subn("", _xml_safe_space(raw))
     return Decoded(text, charset, source, raw.count("\ufffd"), controls)
 
 
@@ -180,7 +184,7 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
         except UnicodeDecodeError:
             pass
         else:
-            text, controls = CONTROL_CHARS.subn("", text.translate(XML_UNSAFE_SPACE))
+            text, controls = CONTROL_CHARS.subn("", _xml_safe_space(text))
             if plausible(text, controls):
                 return Decoded(text, "utf-8", "utf-8", 0, controls)
     tried = set()
