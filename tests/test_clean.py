@@ -246,3 +246,11 @@ def test_a_one_page_preview_loses_its_marker_only_on_a_numbering_site(rules):
     assert clean.rejoin_pages([page], numbering) == [page[2:]]
     assert clean.rejoin_pages([page], None) == [page]
     assert clean.rejoin_pages([page, LONG, "2、落实责任。"], numbering) == [page, LONG, "2、落实责任。"]
+
+
+def test_a_short_document_keeps_its_heading(rules):
+    # a page whose whole document is its heading and one line: without the heading nothing is left
+    title = "旧书旧教材上门收购服务说明"
+    assert clean.drop_title_echo([title, "电话 13800000000 王师傅"], title) == [title, "电话 13800000000 王师傅"]
+    assert clean.clean_lines([title, "电话 13800000000 王师傅"], rules, title=title)[0] == title
+    assert clean.drop_title_echo([title, LONG], title) == [LONG]  # a document of its own: the echo goes

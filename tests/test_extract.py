@@ -131,6 +131,13 @@ def test_answer_inside_chrome_elements_is_not_trusted():
     assert "暴雨预警" in text and "歌手" not in text
 
 
+def test_numbers_times_and_ratios_are_not_prose_punctuation():
+    # a dateline (发布于 … 13:08:03) must not outscore a short unpunctuated document
+    from pipelines.extract import html
+    assert html.PUNCT.findall("发布于 2024-03-12 13:08:03 价格 2,000.50 比例 1:1") == []
+    assert html.PUNCT.findall("1.余额按照1:1的比例抵扣，见下文。a, b: c.") == [".", "，", "。", ",", ":", "."]
+
+
 def test_precise_body_keeps_a_lead_caption_but_not_a_dateline():
     from pipelines.extract import html
     head = "<div class='hd'><h2>农机忙春播</h2><span>2025-05-13 09:20 来源：样例网</span></div>"

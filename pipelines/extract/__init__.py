@@ -29,7 +29,7 @@ from .rules import Rules, detect_family, load, matches_a_line
 
 logger = logging.getLogger(__name__)
 
-MIN_DOC_CHARS = 20  # fewer non-space characters than this is not a document
+MIN_DOC_CHARS = clean.MIN_DOC_CHARS  # fewer non-space characters than this is not a document
 # Pages saying one of these show only part of the document.
 WALL = re.compile(r"还剩\s*\d+\s*页未读|继续免费阅读|在线预览结束|预览已结束|剩余\s*\d+\s*页未读|试读已?结束|阅读已结束")
 LISTING_LINK_SHARE = 0.5

@@ -173,6 +173,12 @@ def drop_header_keywords(lines: list[str]) -> list[str]:
 
 
 HEADER_LINE_MAX = 60
+MIN_DOC_CHARS = 20  # fewer non-space characters than this is not a document (extract.py drops it)
+
+
+def _chars(lines: list[str]) -> int:
+    return sum(len(re.sub(r"\s+", "", x)) for x in lines)
+
 ECHO_SLACK = 80  # characters a file extension, spaces and an editing note add to a title's echo
 
 
@@ -208,11 +214,18 @@ def drop_title_echo(lines: list[str], title: str | None) -> list[str]:
         return lines
     lines = drop_header_zone(lines, title)
     out = []
+    echo = None  # (where, line) of the first echo dropped
     for line in lines:
         # a paragraph much longer than the title is not its echo, whatever a cut would remove
         if len(line) <= len(t) + ECHO_SLACK and norm_title(line) == t:
+            echo = echo or (len(out), line)
             continue
         out.append(line)
+    if echo and _chars(out) < MIN_DOC_CHARS <= _chars(lines):
+        # a short document (its heading and a line): without the heading there would be no
+        # document at all, so the heading is the document's own first line, not an echo
+        out.insert(*echo)
+        return out
     if out and (m := PAGE_MARKER.match(out[0])) and m.group(1) == "1" and norm_title(out[0][m.end():]).startswith(t):
         out[0] = out[0][m.end():]  # the first preview page's marker before the document's title
     if out and len(t) >= 6:

@@ -40,7 +40,9 @@ CONTENT_BONUS = 1.25
 # media players: their controls (倍速 2.0X 高清 00:00) are text but not the page's; class names are
 # often camelCase (mplayer, playerControl), so these match anywhere in the attribute
 PLAYER_ATTR = re.compile(r"player|video-?(inner|wrap|box|container)|control-?bar", re.I)
-PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”]")
+# prose punctuation; an ASCII , . : between two digits is part of a number, a time or a ratio
+# (2,000  3.61  17:53:10  1:1), not of a sentence: a dateline is not prose
+PUNCT = re.compile(r"[，。！？；：、!?;「」“”]|(?<!\d)[,.:]|[,.:](?!\d)")
 WS = re.compile(r"\s+")
 MAX_HTML_CHARS = 3_000_000  # parse at most this much; the rest of a giant page is not a document
 
