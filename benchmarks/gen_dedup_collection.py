@@ -23,6 +23,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from pipelines.han import CLASS as HAN
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 UNITS = ["市科技局", "县教育局", "区民政局", "市交通运输局", "县农业农村局", "市生态环境局", "区卫生健康委员会",
@@ -98,7 +100,7 @@ def demo_sentences() -> list[str]:
         text = re.sub(r"<[^>]+>", " ", open(path, encoding="utf-8", errors="ignore").read())
         for s in re.split(r"[。；]", text):
             s = re.sub(r"\s+", "", s)
-            if 20 <= len(s) <= 90 and re.search(r"[\u4e00-\u9fff]{10}", s):
+            if 20 <= len(s) <= 90 and re.search(rf"{HAN}{{10}}", s):
                 out.append(s + "。")
     return sorted(set(out))
 

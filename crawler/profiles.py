@@ -25,6 +25,7 @@ from urllib.parse import quote_plus, urlsplit, urlunsplit
 import yaml
 from lxml import etree
 
+from pipelines import han
 from pipelines.model import SiteHints
 
 logger = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ def load_profile(path) -> SiteProfile:
     if isinstance(path, str):
         path = pathlib.Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(han.expand(path.read_text(encoding="utf-8")))
     except yaml.YAMLError as e:
         raise ProfileError(f"{path.name}: not valid YAML: {e}") from e
     return profile_from_dict(data, str(path))

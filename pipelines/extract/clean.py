@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from pipelines.han import HAN
+
 from . import intros, metadata, notices, watermark
 from .rules import Family, Rules
 
 SENTENCE_END = "。！？!?；;…”’」』）)】》"
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NUMBERED_TIP = re.compile(r"^\s*(\d{1,2}|[一二三四五六七八九十])\s*[、.．)）:：]")
 PAGE_MARKER = re.compile(r"^(\d{1,3})、")
 NAV_SPLIT = re.compile(r"[\s|｜/>»·•]+")

@@ -6,6 +6,8 @@ import re
 
 import opencc
 
+from pipelines.han import count as count_han
+
 # A share of Han characters that change under t2s above which the source counts as traditional.
 TRADITIONAL_SHARE = 0.08
 
@@ -28,7 +30,7 @@ def simplify(text: str) -> tuple[str, bool]:
     simplified = to_simplified(text)
     if simplified == text:  # simplified already (most pages): nothing to count
         return simplified, False
-    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    han = count_han(text)
     if not han:
         return simplified, False
     changed = sum(1 for a, b in zip(text, simplified) if a != b)

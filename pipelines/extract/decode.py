@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, to_unicode
 
+from pipelines.han import count as count_han
+
 logger = logging.getLogger(__name__)
 
 WIDER = {
@@ -44,7 +46,6 @@ WIDER = {
 LOOSE_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|\sencoding\s*=\s*["']\s*([\w.:-]+)""",
                                re.I)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls (and DEL) other than whitespace
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 KANA = re.compile(r"[\u3040-\u30ff]")
 LETTER = re.compile(r"[^\W\d_a-zA-Z]")  # letters outside ASCII
@@ -130,7 +131,7 @@ def _read(body: bytes, charset: str, source: str) -> Decoded:
 
 def _script_counts(text: str) -> tuple[int, int, int, int]:
     """(letters, Han, Hangul, kana) in the text."""
-    return len(LETTER.findall(text)), len(HAN.findall(text)), len(HANGUL.findall(text)), len(KANA.findall(text))
+    return len(LETTER.findall(text)), count_han(text), len(HANGUL.findall(text)), len(KANA.findall(text))
 
 
 def reads_as_chinese(text: str) -> bool:

@@ -23,11 +23,14 @@ from importlib import resources
 
 import yaml
 
+from pipelines import han
+from pipelines.han import RANGES
+
 # A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
 VOCABULARY_FILE = resources.files("pipelines.extract") / "docmeta.yaml"
 
 FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
-HAN = "\u4e00-\u9fff"
+HAN = RANGES
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "О": 0}
 _CN = "〇零○一二三四五六七八九"
 YEAR = re.compile(rf"((?:19[5-9]|20[0-9])\d|[{_CN}]{{4}})\s*(?:[-—–~至到]\s*((?:19|20)\d\d|[{_CN}]{{4}})\s*)?(?=年|学年)")
@@ -70,7 +73,7 @@ class Vocabulary:
 @functools.lru_cache(maxsize=None)
 def vocabulary(path=VOCABULARY_FILE) -> Vocabulary:
     """The vocabulary in `path`: a file name or a Traversable (importlib.resources)."""
-    v = yaml.safe_load((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8"))
+    v = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))
     return Vocabulary(
         types=[(t["name"], list(t["words"]), list(t.get("not_in", []))) for t in v["doc_types"]],
         other_type=v["other_type"],

@@ -9,10 +9,12 @@ import re
 
 from langdetect import DetectorFactory, LangDetectException, detect
 
+from pipelines import han
+
 DetectorFactory.seed = 0
 
 # Runs, not single characters: `count` sums run lengths, 60x faster than a list of characters.
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+HAN = han.RUNS
 KANA = re.compile(r"[\u3040-\u30ff]+")
 HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]+")
 LETTER = re.compile(r"[^\W\d_]+")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
+from pipelines.han import CLASS as HAN
+
 from . import clean
 from .passes import load as load_vocabulary
 from .rules import Rules
 
 FILE_NAME = re.compile(r"^[^\s:：]{2,100}\.(docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
 # names of a paper's authors, spaced: 曾莉 张颖 陈冰 (a byline, not a title)
-AUTHOR_LINE = re.compile(r"^[\u4e00-\u9fff]{2,4}(\s+[\u4e00-\u9fff]{2,4}){1,7}$")
+AUTHOR_LINE = re.compile(rf"^{HAN}{{2,4}}(\s+{HAN}{{2,4}}){{1,7}}$")
 PAGE_CAPTION = re.compile(r"^(.{4,80}?)_第\d+页$")
 LABELLED = re.compile(r"^[【\[][^】\]]{1,8}[】\]]")  # 【关键词】…, 【摘要】…: a field of the document
 # a section of the document (一、引言, 1.1 背景, （一）, 第二章): a heading in the body, not its title

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 
+from pipelines.han import RANGES
+
 from .passes import Vocabulary, load
 
-WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")
+WORD = re.compile(rf"[{RANGES}A-Za-z]")
 NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.．]\s*)?(\d{1,2}|[一二三四五六七八九十])\s*[、.．)）:：]")
 DOC_NUMBERING = re.compile(r"^\s*([一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．\s]|第\S{1,3}[章节条部分])")
 SENTENCE_END = re.compile(r"[。！!；;]$")  # a question mark ends buttons too (忘记密码?)

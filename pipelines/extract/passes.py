@@ -9,6 +9,8 @@ from importlib import resources
 
 import yaml
 
+from pipelines import han
+
 # A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
 CLEANING_FILE = resources.files("pipelines.extract") / "cleaning.yaml"
 
@@ -36,7 +38,7 @@ class Vocabulary:
 
 @functools.lru_cache(maxsize=2)
 def load(path=CLEANING_FILE) -> Vocabulary:
-    d = yaml.safe_load((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8"))
+    d = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
     headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))
     long_headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True) if len(h) >= 4)

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import re
 
+from pipelines.han import CLASS, HAN
+
 from . import convert
 
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # one syllable: letters with at least one tone mark, at most 6 letters (zhuang)
-ANNOTATION = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]([a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}})[)）]")
+ANNOTATION = re.compile(rf"(?<={CLASS})[(（]([a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}})[)）]")
 # the same without the look-behind, which the engine would try at every position of a page: a
 # bracket is a literal it can skip to; the character before is checked on the few matches
 CANDIDATE = re.compile(rf"[(（][a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}}[)）]")
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 HAS_TONE = re.compile(f"[{TONED}]")
 MIN_ANNOTATIONS = 3  # fewer is a document quoting a reading
 MIN_CONVERTED_SHARE = 0.5  # of annotated characters, the share t2s changes

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from .langid import HAN, count
+from pipelines.han import count as count_han
+
 from .rules import Rules
 
 # Masked names and numbers as published: xx市, **区, *万元, 20xx年, XX省.
@@ -12,7 +13,7 @@ MASK = re.compile(r"(?<![A-Za-z])(x{2,}|X{2,})(?![A-Za-z])|\*{1,}")
 
 def signals(text: str, rules: Rules) -> dict:
     chars = len(text)
-    han = count(HAN, text)
+    han = count_han(text)
     masks = len(MASK.findall(text))
     hits = sum(text.count(m) for m in rules.rewrite_markers)
     return {

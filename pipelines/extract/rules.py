@@ -13,6 +13,8 @@ from importlib import resources
 
 import yaml
 
+from pipelines import han
+
 # Traversables, not paths: inside a zipped egg (Scrapyd) the rules are no files on disk.
 RULES_FILE = resources.files("pipelines.extract") / "rules.yaml"
 FAMILIES_DIR = resources.files("pipelines.extract") / "families"
@@ -107,7 +109,7 @@ def _traversable(path):
 
 def load_family(path) -> Family:
     """The family in `path`: a file name or a Traversable (importlib.resources)."""
-    d = yaml.safe_load(_traversable(path).read_text(encoding="utf-8")) or {}
+    d = yaml.safe_load(han.expand(_traversable(path).read_text(encoding="utf-8"))) or {}
     return Family(
         id=d["id"], telltales=[re.compile(p, re.M) for p in d.get("telltales", [])],
         min_telltales=int(d.get("min_telltales", 2)), url_patterns=_compile(d.get("url_patterns")),
@@ -119,7 +121,7 @@ def load_family(path) -> Family:
 
 @functools.lru_cache(maxsize=4)
 def load(rules_file=RULES_FILE, families_dir=FAMILIES_DIR) -> Rules:
-    d = yaml.safe_load(_traversable(rules_file).read_text(encoding="utf-8"))
+    d = yaml.safe_load(han.expand(_traversable(rules_file).read_text(encoding="utf-8")))
     family_files = sorted((f for f in _traversable(families_dir).iterdir() if f.name.endswith(".yaml")),
                           key=lambda f: f.name)
     families = [load_family(p) for p in family_files]

@@ -16,7 +16,8 @@ CHROME = [
     "金币", "下载积分", "友情提示", "支付方式", "此处隐藏", "仅供预览", "合集下载", "资源描述", "文档简介",
     "上传文档赚钱", "下载声明", "精选优质文档", "点击这里给我发消息", "小编",
 ]
-# pinyin a site printed after a character, 導(dǎo)語 (only toned syllables: plain Latin in brackets is text)
+# pinyin a site printed after a character, 導(dǎo)語 (only toned syllables: plain Latin in brackets is text);
+# the shared scorer's own pattern, Han range included (not pipelines/han.py's): the measure must be its
 PINYIN = re.compile(r"[\u4e00-\u9fff][(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
 WS = re.compile(r"\s+")
 

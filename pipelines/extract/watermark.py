@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 
+from pipelines.han import CLASS as HAN
+from pipelines.han import RANGES
+
 from .passes import Vocabulary, load
 
-HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
 BACKTICK = re.compile(rf"(?<={HAN})`|`(?={HAN})")
-APOSTROPHE = re.compile(rf"(?<={HAN})'(?=[{HAN[1:-1]}，。,、；;：:！？])")
+APOSTROPHE = re.compile(rf"(?<={HAN})'(?=[{RANGES}，。,、；;：:！？])")
 TRAILING_QUESTION = re.compile(r"(?<=[。！”」』])\?+$")
 URL = re.compile(r"https?://|www\.|\.(com|cn|net|org|cc|top)\b", re.I)
 LEADING_SENTENCE = re.compile(r"[^。！!]*[。！!]")
