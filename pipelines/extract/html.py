@@ -15,6 +15,8 @@ from itertools import islice
 import lxml.etree
 import lxml.html
 
+from .score import bigram_f1, bigrams
+
 logger = logging.getLogger(__name__)
 # trafilatura warns about every page it finds nothing in; we try several extractors, so that is noise
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -188,8 +190,8 @@ def _continues_body(el) -> bool:
                   if isinstance(s.tag, str) and not _is_hidden(s) and s.tag not in DROP]
         shown = "\n".join(reversed(before))
         if _prose_chars(shown):
-            grams = _bigrams(text)
-            return sum((grams & _bigrams(shown)).values()) < FOLD_COPY * max(sum(grams.values()), 1)
+            grams = bigrams(text)
+            return sum((grams & bigrams(shown)).values()) < FOLD_COPY * max(sum(grams.values()), 1)
     return False
 
 
@@ -494,20 +496,6 @@ ORDER = ("density_precise", "readability", "density", "trafilatura")
 AGREE = 0.7  # bigram F1 at which two extractors are taken to have found the same body
 
 
-def _bigrams(text: str):
-    from collections import Counter
-    s = WS.sub("", text)
-    return Counter(s[i:i + 2] for i in range(len(s) - 1))
-
-
-def _f1(a, b) -> float:
-    o = sum((a & b).values())
-    if not o:
-        return 0.0
-    p, r = o / sum(a.values()), o / sum(b.values())
-    return 2 * p * r / (p + r)
-
-
 CHROME_SHARE = 0.3  # an answer with this much of its text in elements marked chrome is not trusted
 
 
@@ -562,8 +550,8 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
     recall, precise = density_bodies(root, thread)
     if thread and recall:
         return recall, "density"
-    grams = {"density_precise": _bigrams(precise), "density": _bigrams(recall)}
-    if grams["density_precise"] and _f1(grams["density_precise"], grams["density"]) >= AGREE:
+    grams = {"density_precise": bigrams(precise), "density": bigrams(recall)}
+    if grams["density_precise"] and bigram_f1(grams["density_precise"], grams["density"]) >= AGREE:
         return precise, "density_precise"
     cands = {
         "density_precise": precise, "density": recall,
@@ -574,11 +562,11 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
     for name in ("readability", "trafilatura"):
         if _chrome_share(cands[name], chrome) > CHROME_SHARE:
             cands[name] = ""
-        grams[name] = _bigrams(cands[name])
+        grams[name] = bigrams(cands[name])
     for name in ORDER:
         if not grams[name]:
             continue
-        if any(_f1(grams[name], grams[o]) >= AGREE for o in cands if o != name and grams[o]):
+        if any(bigram_f1(grams[name], grams[o]) >= AGREE for o in cands if o != name and grams[o]):
             return cands[name], name
     # nobody agrees: the precise answer, unless it is a fragment of what the recall answer holds
     if recall and (not precise or _outweighs(recall, precise)):

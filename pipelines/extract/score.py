@@ -28,7 +28,13 @@ def bigrams(text: str | None) -> Counter:
 
 
 def f1(pred: str | None, gold: str | None) -> float:
-    p, g = bigrams(pred), bigrams(gold)
+    """The shared scorer's F1 of character bigrams, whitespace removed (tests/test_score.py holds them equal)."""
+    return bigram_f1(bigrams(pred), bigrams(gold))
+
+
+def bigram_f1(p: Counter, g: Counter) -> float:
+    """F1 of two bags of bigrams (`bigrams`): for a text compared with several others, its bag is
+    counted once (html.generic_body's agreement of extractors)."""
     if not p and not g:
         return 1.0
     overlap = sum((p & g).values())
