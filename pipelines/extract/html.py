@@ -481,9 +481,12 @@ def readability_body(html: str) -> str:
 
 
 def trafilatura_body(html: str, url: str | None, precision: bool = True) -> str:
+    """trafilatura's own answer, without its fallbacks (`fast`): the readability-lxml one it would
+    compare against is our other second opinion already, and its jusText rescue cost a second of
+    stop-word loading in every process and most of its time a page."""
     import trafilatura
     try:
-        return trafilatura.extract(html, url=url, favor_precision=precision, favor_recall=not precision,
+        return trafilatura.extract(html, url=url, fast=True, favor_precision=precision, favor_recall=not precision,
                                    include_comments=False, include_tables=True) or ""
     except Exception as e:  # noqa: BLE001
         logger.debug("trafilatura failed: %s", e)
@@ -542,7 +545,8 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
     A thread (pipelines/extract/thread.py): the density recall answer, which keeps every post.
     An article: the density precise answer when the recall answer agrees with it (it does on most
     pages: the precise one is the recall one less comments and lists). Only when the two disagree,
-    or find nothing, are readability-lxml and trafilatura run, as a second opinion: their answers
+    or find nothing, are readability-lxml and trafilatura run, as a second opinion (trafilatura only
+    when readability does not back the precise answer, which would be taken anyway): their answers
     lose their say when their text lies in elements marked as chrome, then the first answer (in
     the order density-precise, readability, density, trafilatura) that another one agrees with is
     taken, else the density-precise one unless the recall one outweighs it (`_outweighs`).
@@ -553,16 +557,19 @@ def generic_body(html: str, root, url: str | None = None, thread: bool = False) 
     grams = {"density_precise": bigrams(precise), "density": bigrams(recall)}
     if grams["density_precise"] and bigram_f1(grams["density_precise"], grams["density"]) >= AGREE:
         return precise, "density_precise"
-    cands = {
-        "density_precise": precise, "density": recall,
-        "readability": readability_body(html),
-        "trafilatura": trafilatura_body(html, url),
-    }
+    cands = {"density_precise": precise, "density": recall}
     chrome = _chrome_lines(root)
-    for name in ("readability", "trafilatura"):
-        if _chrome_share(cands[name], chrome) > CHROME_SHARE:
-            cands[name] = ""
+
+    def second_opinion(name: str, text: str) -> None:
+        cands[name] = "" if _chrome_share(text, chrome) > CHROME_SHARE else text
         grams[name] = bigrams(cands[name])
+
+    second_opinion("readability", readability_body(html))
+    # the precise answer comes first in ORDER: backed by readability, trafilatura cannot change it
+    if grams["density_precise"] and grams["readability"] \
+            and bigram_f1(grams["density_precise"], grams["readability"]) >= AGREE:
+        return precise, "density_precise"
+    second_opinion("trafilatura", trafilatura_body(html, url))
     for name in ORDER:
         if not grams[name]:
             continue
