@@ -131,6 +131,16 @@ def test_answer_inside_chrome_elements_is_not_trusted():
     assert "暴雨预警" in text and "歌手" not in text
 
 
+def test_cards_between_paragraphs_are_text_but_a_lone_card_and_a_card_list_are_not():
+    # each book the text is about has a card (a link wrapping its name and facts) after its paragraph:
+    # more link text than prose, yet part of the text; the next-note card and the list of other
+    # notes after it are links to other pages
+    page, _ = load(os.path.join(EXTRACT, "article-cards.html"))
+    text = extract_page(page).documents[0].text
+    assert "河边的小镇" in text and "丛书 样例新诗典藏" in text and "欢迎留言告诉我" in text
+    assert "推荐五部" not in text and "旧书店里淘到" not in text
+
+
 def test_numbers_times_and_ratios_are_not_prose_punctuation():
     # a dateline (发布于 … 13:08:03) must not outscore a short unpunctuated document
     from pipelines.extract import html

@@ -381,7 +381,67 @@ def score_tree(root, short_ok: bool = False) -> dict:
         return st.chars, st.link, st.punct, st.score, own_c, own_l, own_p
 
     walk(root, False, False)
+    _inline_cards(root, stats)
     return stats
+
+
+CARD_BLOCKS = frozenset(BLOCK - {"br"})
+CARD_REACH = 20  # siblings read on each side of a card for the prose around it
+CARD_LINK = 0.9  # an element this much link text around a card is the card (with its buttons)
+CARD_MIN = 2  # a text about several things has a card for each; one card is a link to another page
+
+
+def _is_card(a) -> bool:
+    """A link that wraps blocks (a name, a description, a list of facts): a card, not link text."""
+    return any(isinstance(d.tag, str) and d.tag in CARD_BLOCKS for d in a.iterdescendants())
+
+
+def _is_prose_block(st) -> bool:
+    return st.score > 0 and st.punct > 0 and st.link < 0.5 * st.chars
+
+
+def _inline_cards(root, stats) -> None:
+    """Cards set between a text's paragraphs (a shop, a product, a place the text is about: a link
+    wrapping its name and facts) are part of the text, not a link list: they score nothing
+    instead of their length against it, and count as text. A card among other cards (a related
+    list), after the text, or alone (a next-page or related-article card) stays link text."""
+    cards = [a for a in root.iter("a") if a.getparent() is not None and _is_card(a)
+             and not any(x.tag == "a" for x in a.iterancestors())]
+    if not cards:
+        return
+    card_set = set(cards)
+    inline: dict = {}  # parent -> the cards set between its paragraphs
+    for a in cards:
+        # the outermost element that is this card and its buttons: all link text, no other card
+        unit = a
+        while ((up := unit.getparent()) is not None and up.getparent() is not None and up in stats
+               and stats[up].link >= CARD_LINK * stats[up].chars
+               and sum(1 for x in up.iter("a") if x in card_set) == 1):
+            unit = up
+        parent, st = unit.getparent(), stats.get(unit)
+        if parent is None or st is None or not st.link or st.score >= 0:
+            continue
+        sides = [islice(unit.itersiblings(preceding=True), CARD_REACH), islice(unit.itersiblings(), CARD_REACH)]
+        if all(any(s in stats and _is_prose_block(stats[s]) for s in side) for side in sides):
+            inline.setdefault(parent, []).append(unit)
+    for units in inline.values():
+        if len(units) >= CARD_MIN:
+            for unit in units:
+                _as_text(unit, stats)
+
+
+def _as_text(unit, stats) -> None:
+    """Score `unit` as nothing rather than against its parent, and count its text as text."""
+    st = stats[unit]
+    delta, link = -st.score, st.link
+    for el in unit.iter():
+        if el in stats:
+            stats[el].link = 0
+    st.score = 0.0
+    for anc in unit.iterancestors():
+        if anc in stats:
+            stats[anc].score += delta
+            stats[anc].link -= link
 
 
 def density_bodies(root, thread: bool = False) -> tuple[str, str]:
