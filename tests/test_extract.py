@@ -141,6 +141,16 @@ def test_cards_between_paragraphs_are_text_but_a_lone_card_and_a_card_list_are_n
     assert "推荐五部" not in text and "旧书店里淘到" not in text
 
 
+def test_a_link_labelled_as_an_ad_is_cut_but_a_link_about_ads_stays():
+    from pipelines.extract import html
+    root = html.parse("<html><body><p>正文第一句。<br><a href='https://ads.example/1'><i>广告</i><span>五折起</span></a><br>"
+                      "正文第二句。<a href='/n/2'>关于广告法的新规定</a>。<a href='/n/3'><b>推广</b>普通话的意义</a></p></body></html>")
+    html._strip_chrome(root.find("body"))
+    text = html.flatten(root.find("body"))
+    assert "五折起" not in text and "正文第一句。" in text and "正文第二句。" in text
+    assert "关于广告法的新规定" in text and "推广普通话的意义" in text  # a label is an element of its own, alone
+
+
 def test_numbers_times_and_ratios_are_not_prose_punctuation():
     # a dateline (发布于 … 13:08:03) must not outscore a short unpunctuated document
     from pipelines.extract import html

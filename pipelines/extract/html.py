@@ -223,6 +223,23 @@ def _strip_chrome(root, thread: bool = False) -> None:
             continue
         if _says_chrome(el, thread):
             el.set("data-chrome", "1")
+    for a in [a for a in root.iter("a") if _is_labelled_ad(a)]:  # inline: out of the tree, its tail stays
+        a.drop_tree()
+
+
+# the label an ad carries in its own element at its start (<a><i>广告</i><span>…</span></a>)
+AD_LABEL = re.compile(r"^(广告|推广|赞助|AD|Ad|ad|Sponsored)$")
+AD_MAX = 120  # an ad set between paragraphs is a line, not a text
+
+
+def _is_labelled_ad(a) -> bool:
+    """A link set in a text that says it is an ad: its first words are an ad label element
+    (`AD_LABEL`), its words another element."""
+    if _text_len(a.text) or _text_len(a.text_content()) > AD_MAX:
+        return False
+    first = next((el for el in a.iterdescendants() if isinstance(el.tag, str) and _text_len(el.text_content())), None)
+    # the label is an element of its own, the ad's words another: <b>推广</b>普通话 is a headline
+    return first is not None and not _text_len(first.tail) and bool(AD_LABEL.match(first.text_content().strip()))
 
 
 TEASER_MIN_ITEMS = 3  # a list of this many look-alike items can be a teaser list
