@@ -1,5 +1,5 @@
 """The records that travel through the pipeline: a fetched Page, a site profile's SiteHints, the
-Extraction of a page and the Documents found in it.
+Extraction of a page and the Documents found in it, with their ReportMeta.
 
 Plain dataclasses that import no stage, so the crawl process (profiles, the item pipeline) holds
 them without loading OpenCC, langdetect, readability or trafilatura (tests/test_model.py).
@@ -7,7 +7,7 @@ them without loading OpenCC, langdetect, readability or trafilatura (tests/test_
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -47,9 +47,31 @@ class Page:
         return hashlib.sha1(self.body).hexdigest()
 
 
+@dataclass(kw_only=True)
+class ReportMeta:
+    """What researchers filter a report on (pipelines/extract/docmeta.py `describe`), from the title
+    first and the text second. A Document holds these fields as its own; the corpus stores them as
+    columns (the two lists as JSON arrays)."""
+
+    doc_types: list[str] = field(default_factory=list)
+    admin_level: str | None = None
+    department: str | None = None
+    region: str | None = None
+    years: list[int] = field(default_factory=list)
+    doc_date: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+REPORT_FIELDS = tuple(f.name for f in fields(ReportMeta))
+REPORT_LISTS = ("doc_types", "years")  # JSON arrays in the corpus and in csv/parquet exports
+
+
 @dataclass
-class Document:
-    """One document found in a page; `part` is its index within the page (0 for the first)."""
+class Document(ReportMeta):
+    """One document found in a page; `part` is its index within the page (0 for the first); its
+    report metadata are the fields of ReportMeta (keyword-only)."""
 
     url: str
     part: int = 0
@@ -62,13 +84,6 @@ class Document:
     published: str | None = None
     meta: dict = field(default_factory=dict)
     quality: dict = field(default_factory=dict)
-    # report metadata (pipelines/extract/docmeta.py), from the title first and the text second
-    doc_types: list[str] = field(default_factory=list)
-    admin_level: str | None = None
-    department: str | None = None
-    region: str | None = None
-    years: list[int] = field(default_factory=list)
-    doc_date: str | None = None
 
     @property
     def id(self) -> str:
@@ -76,6 +91,7 @@ class Document:
 
     def to_json(self) -> dict:
         d = asdict(self)
+        d |= {name: d.pop(name) for name in REPORT_FIELDS}  # after the document's own fields, as before
         d["traditional"], d["truncated"] = int(self.traditional), int(self.truncated)
         return d
 

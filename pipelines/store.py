@@ -27,7 +27,7 @@ from typing import Iterator
 import sqlite_utils
 import zstandard
 
-from .model import Document, Page, Rejection, document_id, utcnow
+from .model import REPORT_FIELDS, REPORT_LISTS, Document, Page, Rejection, document_id, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -213,12 +213,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 # doc_types and years are JSON arrays (Datasette array facets); report metadata: pipelines/extract/docmeta.py
 DOCUMENT_COLUMNS = {
     "id": str, "url": str, "part": int, "site": str, "title": str,
-    "doc_types": str, "admin_level": str, "department": str, "region": str, "years": str, "doc_date": str,
+    **dict.fromkeys(REPORT_FIELDS, str),
     "published": str, "lang": str, "chars": int, "traditional": int, "truncated": int,
     "text": str,
     "content_hash": str, "meta": str, "quality": str, "first_seen": str, "updated_at": str,
 }
-REPORT_FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
 
 
 def _create_documents(db, name: str) -> None:
@@ -245,11 +244,8 @@ def ensure_facet_index(db, table: str = "documents") -> None:
 
 def report_metadata_row(doc: Document) -> dict:
     """The report metadata columns of a document (JSON arrays for the two lists)."""
-    return {
-        "doc_types": json.dumps(doc.doc_types, ensure_ascii=False), "admin_level": doc.admin_level,
-        "department": doc.department, "region": doc.region,
-        "years": json.dumps(doc.years), "doc_date": doc.doc_date,
-    }
+    return {name: json.dumps(getattr(doc, name), ensure_ascii=False) if name in REPORT_LISTS else getattr(doc, name)
+            for name in REPORT_FIELDS}
 
 
 def _migrate_documents(db) -> None:
@@ -390,9 +386,8 @@ def load_document(row: dict) -> Document:
                     truncated=bool(row["truncated"]), published=row["published"],
                     meta=json.loads(row["meta"] or "{}"), quality=json.loads(row["quality"] or "{}"),
                     # the report metadata travels with the document (re-clustering does not re-extract)
-                    doc_types=json.loads(row.get("doc_types") or "[]"), admin_level=row.get("admin_level"),
-                    department=row.get("department"), region=row.get("region"),
-                    years=json.loads(row.get("years") or "[]"), doc_date=row.get("doc_date"))
+                    **{name: json.loads(row.get(name) or "[]") if name in REPORT_LISTS else row.get(name)
+                       for name in REPORT_FIELDS})
 
 
 def stored_documents(db, url: str) -> list[tuple[str, Document]]:

@@ -12,10 +12,10 @@ import click
 
 from docsites.cli import db_option, fail, output_folder_or_fail
 from pipelines import store
+from pipelines.model import REPORT_FIELDS, REPORT_LISTS
 
-REPORT_FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
 FIELDS = ("id", "text", "url", "title", "site", "published", *REPORT_FIELDS, "meta")
-LIST_FIELDS = ("doc_types", "years")  # JSON arrays: lists in jsonl, JSON strings in csv and parquet
+LIST_FIELDS = REPORT_LISTS  # JSON arrays: lists in jsonl, JSON strings in csv and parquet
 FORMATS = ("jsonl", "parquet", "csv")
 BATCH = 2000
 # Exports with more rows than this show a progress bar (on a terminal, or always with --progress).

@@ -13,13 +13,12 @@ from .. import store
 from . import DedupConfig, Deduplicator
 from ..extract import Extraction
 from ..ingest import Ingestor, run_extraction, stored_hints
-from ..model import Document, Rejection
+from ..model import REPORT_FIELDS, Document, Rejection
 
 logger = logging.getLogger(__name__)
 
 DOC_COLUMNS = ("id", "url", "part", "site", "title", "text", "lang", "published", "traditional",
-               "truncated", "meta", "quality", "first_seen",
-               "doc_types", "admin_level", "department", "region", "years", "doc_date")
+               "truncated", "meta", "quality", "first_seen", *REPORT_FIELDS)
 
 
 def _batches(db, sql: str, size: int = 500):

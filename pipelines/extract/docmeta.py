@@ -18,37 +18,25 @@ from __future__ import annotations
 import functools
 import pathlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 import yaml
 
 from pipelines import han
+from pipelines.model import REPORT_FIELDS, ReportMeta
 from pipelines.han import RANGES
 
 # A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
 VOCABULARY_FILE = resources.files("pipelines.extract") / "docmeta.yaml"
 
-FIELDS = ("doc_types", "admin_level", "department", "region", "years", "doc_date")
+FIELDS = REPORT_FIELDS
 HAN = RANGES
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "О": 0}
 _CN = "〇零○一二三四五六七八九"
 YEAR = re.compile(rf"((?:19[5-9]|20[0-9])\d|[{_CN}]{{4}})\s*(?:[-—–~至到]\s*((?:19|20)\d\d|[{_CN}]{{4}})\s*)?(?=年|学年)")
 DATE = re.compile(rf"((?:19|20)\d\d|[{_CN}]{{4}})\s*[年\-/.]\s*([0-9]{{1,2}}|[十{_CN}]{{1,3}})\s*[月\-/.]\s*"
                   rf"(?:([0-9]{{1,2}}|[十{_CN}]{{1,3}})\s*[日号]?)?")
-
-
-@dataclass
-class ReportMeta:
-    doc_types: list[str] = field(default_factory=list)
-    admin_level: str | None = None
-    department: str | None = None
-    region: str | None = None
-    years: list[int] = field(default_factory=list)
-    doc_date: str | None = None
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
