@@ -27,55 +27,14 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from pipelines import store  # noqa: E402
+from tests.proctree import TreeSampler  # noqa: E402
 from tests.sitefarm import crawl_command, profile_site  # noqa: E402
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants, from /proc."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, StopIteration):
-            continue
-    return total
-
-
-def tree_pids(pid: int) -> list[int]:
-    """A process and all its descendants."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            continue
-    return found
-
-
-def own_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process itself used so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
 
 
 def own_process_cpu() -> float:
@@ -104,28 +63,18 @@ def run(mode: str, site, args) -> dict:
         cmd = crawl_command(db_path, {"sites": "wnwk"}, settings)
         started, cpu_before, own_before = time.monotonic(), children_cpu(), own_process_cpu()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak, main_cpu, per_pid = [0], [0.0], {}
-
-        def sample():
-            while proc.poll() is None:
-                peak[0] = max(peak[0], tree_rss(proc.pid))
-                main_cpu[0] = max(main_cpu[0], own_cpu(proc.pid))
-                for pid in tree_pids(proc.pid):
-                    per_pid[pid] = max(per_pid.get(pid, 0.0), own_cpu(pid))
-                time.sleep(0.1)
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, err = proc.communicate()
-        wall = time.monotonic() - started
-        sampler.join()
+        with TreeSampler(proc, cpu=True) as sampler:
+            _, err = proc.communicate()
+            wall = time.monotonic() - started
+        per_pid = sampler.cpu
         if proc.returncode != 0:
             raise SystemExit(f"crawl failed:\n{err[-3000:]}")
         hits = [t for t, path, _ in site.log if path != "/robots.txt"]
         span = max(hits) - min(hits)
         result = {"mode": mode, "pages": len(hits), "seconds": span, "pages_per_s": len(hits) / span,
-                  "wall": wall, "peak_mb": peak[0] / 2 ** 20,
+                  "wall": wall, "peak_mb": sampler.peak_rss / 2 ** 20,
                   "cpu_ms_per_page": 1000 * (children_cpu() - cpu_before) / len(hits),
-                  "main_cpu_ms_per_page": 1000 * main_cpu[0] / len(hits),
+                  "main_cpu_ms_per_page": 1000 * per_pid.get(proc.pid, 0.0) / len(hits),
                   # this process: the loopback site's server threads (and the 10 Hz sampler)
                   "server_cpu_ms_per_page": 1000 * (own_process_cpu() - own_before) / len(hits),
                   # the writer is the crawl process's first child (started on spider_opened), the

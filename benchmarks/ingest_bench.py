@@ -34,7 +34,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from io import BytesIO
 
@@ -43,10 +42,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
-from crawl_bench import tree_rss  # noqa: E402
 from dedup_quality import pairwise  # noqa: E402
 from gen_dedup_collection import generate  # noqa: E402
 from pipelines.extract.score import f1  # noqa: E402
+from tests.proctree import TreeSampler  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 PAGES_PER_DOC = 2.2  # generate()'s mean copies per report
@@ -102,22 +101,14 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
-    peak = [0]
-
-    def sample():
-        while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
-            time.sleep(0.1)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - started
-    sampler.join()
+    with TreeSampler(proc) as sampler:
+        out, err = proc.communicate()
+        wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and its waited-for workers
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "peak_rss": peak[0], "stdout": out, "stderr": err}
+    return {"wall": wall, "cpu": cpu, "peak_rss": sampler.peak_rss, "stdout": out, "stderr": err}
 
 
 def outcomes(db_path: str) -> tuple[dict, dict, list[str]]:

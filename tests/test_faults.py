@@ -5,13 +5,13 @@ crawl while the site fails on every stored page loses or changes nothing."""
 import glob
 import os
 import subprocess
-import time
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines import store
 from tests.faultserver import FAULTS, GBK_QUERIES, FaultServer
+from tests.proctree import TreeSampler
 from tests.sitefarm import ROOT, crawl_command
 
 MiB = 1024 * 1024
@@ -19,38 +19,19 @@ SETTINGS = {"DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "1", "DOWNLOAD_MAXSIZE": str
             "RECRAWL_AFTER": "0", "REDIRECT_MAX_TIMES": "5"}
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and its descendants."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, StopIteration):
-            continue
-    return total
-
-
 def crawl(db_path, server, settings):
     """The real `scrapy crawl`; returns (stderr, peak RSS of its process tree)."""
     proc = subprocess.Popen(crawl_command(db_path, {"start_urls": ",".join(server.start_urls())}, settings),
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak, err = 0, []
-    import threading
-    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 300
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
-        assert time.monotonic() < deadline, "the crawl did not finish"
-        time.sleep(0.05)
-    reader.join()
-    assert proc.returncode == 0, err[0][-3000:]
-    return err[0], peak
+    with TreeSampler(proc, interval=0.05) as sampler:
+        try:
+            _, err = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError("the crawl did not finish") from None
+    assert proc.returncode == 0, err[-3000:]
+    return err, sampler.peak_rss
 
 
 def snapshot(db):
