@@ -96,23 +96,25 @@ def fixtures():
     return items
 
 
-def seeds():
+def gold_by_page(path: str) -> dict[str, list[str]]:
+    """A gold JSON-lines file: page -> its gold bodies, in file order."""
     gold = {}
-    with open(os.path.join(SHARED, "seeds.gold.jsonl"), encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
             gold.setdefault(d["page"], []).append(d["body"])
+    return gold
+
+
+def seeds():
+    gold = gold_by_page(os.path.join(SHARED, "seeds.gold.jsonl"))
     return [(os.path.join(SHARED, "seeds", p), p, "text", g, "seed") for p, g in sorted(gold.items())]
 
 
 def real_docsites():
     """Real doc-site and 范文 page texts (inline pinyin, watermarks, intros, notice blocks)."""
     base = os.path.join(SHARED, "real-docsites")
-    gold = {}
-    with open(os.path.join(base, "gold.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            gold.setdefault(d["page"], []).append(d["body"])
+    gold = gold_by_page(os.path.join(base, "gold.jsonl"))
     return [(os.path.join(base, "txt", p), p, "text", g, "real-docsite") for p, g in sorted(gold.items())]
 
 

@@ -16,11 +16,25 @@ PAGES = sorted(p for p in glob.glob(os.path.join(EXTRACT, "*")) if not p.endswit
 
 
 def load(path):
+    """A fixture page (a path, or a file name in tests/fixtures/extract/) and its gold."""
+    path = os.path.join(EXTRACT, path)  # a path stays as it is
     kind = "text" if path.endswith(".txt") else "html"
     with open(path, "rb") as f:
         page = Page(url="http://sample.example/" + os.path.basename(path), body=f.read(), kind=kind)
     with open(path.rsplit(".", 1)[0] + ".gold.json", encoding="utf-8") as f:
         return page, json.load(f)
+
+
+def first_document(name):
+    """The first document extract_page finds in the fixture `name`, and the fixture's gold."""
+    page, gold = load(name)
+    return extract_page(page).documents[0], gold
+
+
+def precise_body(markup: str) -> str:
+    """The density finder's precise answer for a page."""
+    from pipelines.extract import html
+    return html.density_bodies(html.parse(markup))[1]
 
 
 def test_every_family_has_a_fixture():
@@ -51,14 +65,13 @@ def test_fixture_matches_gold(path):
 
 
 def test_promo_sentence_cut_but_its_paragraph_kept():
-    page, _ = load(os.path.join(EXTRACT, "article-teasers.html"))
-    text = extract_page(page).documents[0].text
+    text = first_document("article-teasers.html")[0].text
     assert "海量公文素材" not in text and "维护妇女儿童合法权益" in text
     assert "最美家庭" in text and "二是..." not in text  # teasers after the body are gone
 
 
 def test_appendix_becomes_part_one_with_its_title():
-    page, _ = load(os.path.join(EXTRACT, "member-share.txt"))
+    page, _ = load("member-share.txt")
     docs = extract_page(page).documents
     assert [d.part for d in docs] == [0, 1]
     assert "以下内容供阅读" not in docs[0].text and "社区卫生服务中心" not in docs[0].text
@@ -68,8 +81,7 @@ def test_appendix_becomes_part_one_with_its_title():
 
 
 def test_quality_signals():
-    page, _ = load(os.path.join(EXTRACT, "kv-header.html"))
-    q = extract_page(page).documents[0].quality
+    q = first_document("kv-header.html")[0].quality
     assert q["masked"] == 3 and q["chars"] > 300 and 0.7 < q["han_ratio"] <= 1
     assert q["rewrite_score"] == 0
 
@@ -87,7 +99,7 @@ def test_japanese_page_is_not_converted():
 
 
 def test_listing_and_tiny_pages_give_no_document():
-    page, _ = load(os.path.join(EXTRACT, "listing.html"))
+    page, _ = load("listing.html")
     assert extract_page(page).documents == []
     tiny = Page(url="http://x.example/t", body="<html><body><p>你好</p></body></html>".encode())
     assert extract_page(tiny).documents == []
@@ -99,7 +111,7 @@ def test_html_without_body_is_a_problem_not_a_crash():
 
 
 def test_extract_page_is_picklable_and_pure():
-    page, _ = load(os.path.join(EXTRACT, "kv-header.html"))
+    page, _ = load("kv-header.html")
     a, b = extract_page(page), extract_page(pickle.loads(pickle.dumps(page)))
     assert [d.to_json() for d in a.documents] == [d.to_json() for d in b.documents]
     assert a.encoding == "gb18030"
@@ -159,12 +171,11 @@ def test_numbers_times_and_ratios_are_not_prose_punctuation():
 
 
 def test_precise_body_keeps_a_lead_caption_but_not_a_dateline():
-    from pipelines.extract import html
     head = "<div class='hd'><h2>农机忙春播</h2><span>2025-05-13 09:20 来源：样例网</span></div>"
     caption = "<div class='pic'><p>5月13日，在一家庭农场，无人驾驶农机在播种玉米。</p></div>"
     text = "<div class='txt'>" + "<p>眼下，植保无人机等在田间地头忙碌，助力农业生产，农户们说这样省时省力。</p>" * 6 + "</div>"
     page = f"<html><body><div class='main'>{head}{caption}{text}</div></body></html>"
-    _, precise = html.density_bodies(html.parse(page))
+    precise = precise_body(page)
     assert precise.startswith("5月13日，在一家庭农场") and "植保无人机" in precise
     assert "来源" not in precise and "农机忙春播" not in precise
 
@@ -189,8 +200,7 @@ def test_title_skips_a_logo_h1():
 
 
 def test_folded_rest_of_a_mobile_page_is_joined_but_hidden_chrome_is_not():
-    page, gold = load(os.path.join(EXTRACT, "article-folded.html"))
-    text = extract_page(page).documents[0].text
+    text = first_document("article-folded.html")[0].text
     assert text.endswith("居民分类投放准确率明显提升。")  # the display:none rest after 展开全文
     for chrome in ("登录后可以收藏", "分享到微信朋友圈", "下载样例APP", "展开全文"):  # hidden modal, hidden menu, the ad
         assert chrome not in text
@@ -215,23 +225,21 @@ def test_title_is_the_heading_the_page_title_starts_with():
 
 
 def test_precise_body_keeps_a_poem_above_its_notes():
-    from pipelines.extract import html
     poem = "<div class='verse'>春眠不觉晓，<br>处处闻啼鸟。<br>夜来风雨声，<br>花落知多少。</div>"
     notes = ("<div class='notes'><div class='label'>注释：</div><div class='note-text'>"
              + "这首诗写春天早晨醒来时的所见所闻，语言平易，意境深远，表达了诗人对春天的喜爱和惜春之情。" * 2
              + "</div></div>")
     page = f"<html><body><div class='main'><h3>春晓</h3><div class='poem'>{poem}{notes}</div></div></body></html>"
-    _, precise = html.density_bodies(html.parse(page))
+    precise = precise_body(page)
     assert precise.startswith("春眠不觉晓，") and "惜春之情" in precise and "春晓" not in precise
 
 
 def test_precise_body_keeps_a_summary_above_a_table_of_contents():
-    from pipelines.extract import html
     summary = "<div class='summary'><p>" + "样例高新区是省级高新技术产业开发区，规划面积九百多公顷。[1]" * 2 + "</p></div>"
     infobox = "<div class='info'><dl><dt>中文名</dt><dd>样例高新区</dd><dt>面积</dt><dd>952公顷</dd></dl></div>"
     toc = "<div class='toc'><a href='#1'>1 历史沿革</a> <a href='#2'>2 区域规划</a></div>"
     body = "<div class='sections'>" + "<p>2024年，高新区正式揭牌启动，管委会组织机构正式运行，各项工作有序推进。</p>" * 6 + "</div>"
     page = f"<html><body><div class='lemma'>{summary}{infobox}{toc}{body}</div></body></html>"
-    _, precise = html.density_bodies(html.parse(page))
+    precise = precise_body(page)
     assert precise.startswith("样例高新区是省级") and "正式揭牌启动" in precise
     assert "中文名" not in precise and "历史沿革" not in precise

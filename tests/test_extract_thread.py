@@ -9,7 +9,7 @@ from pipelines.extract import html, thread
 from pipelines.extract import extract_page
 from pipelines.extract.rules import load
 from pipelines.model import Page
-from tests.test_extract import EXTRACT, load as load_fixture
+from tests.test_extract import EXTRACT, first_document, load as load_fixture
 
 
 def is_thread(markup: str) -> bool:
@@ -45,8 +45,7 @@ def test_related_list_with_dates_is_not_a_thread():
 
 
 def test_thread_keeps_short_replies_and_title():
-    page, gold = load_fixture(os.path.join(EXTRACT, "thread-replies.html"))
-    text = extract_page(page).documents[0].text
+    text = first_document("thread-replies.html")[0].text
     lines = text.split("\n")
     assert lines[0] == "导出的表格打开是乱码"  # the topic title on top
     assert "学到了" in lines and "多半是编码问题" in lines  # short replies are posts too
@@ -54,17 +53,15 @@ def test_thread_keeps_short_replies_and_title():
 
 
 def test_floor_thread_drops_post_chrome():
-    page, _ = load_fixture(os.path.join(EXTRACT, "thread-floors.html"))
-    text = extract_page(page).documents[0].text
+    text = first_document("thread-floors.html")[0].text
     for chrome in ("发表于", "只看该作者", "沙发", "查看: 2310", "积分 88", "›", "版权所有"):
         assert chrome not in text
     assert text.startswith("单位食堂外包后饭菜变差了怎么办\n") and "\n顶\n" in text
 
 
 def test_article_with_comments_keeps_no_comment_and_no_title_line():
-    page, gold = load_fixture(os.path.join(EXTRACT, "article-comments.html"))
-    text = extract_page(page).documents[0].text
-    assert text == gold[0]["text"]
+    doc, gold = first_document("article-comments.html")
+    assert doc.text == gold[0]["text"]
 
 
 def test_with_title_does_not_repeat_a_title_already_there():
@@ -85,13 +82,12 @@ def test_replies_quoting_links_are_posts_not_teasers():
 
 
 def test_article_whose_comments_outweigh_it_keeps_the_article_alone():
-    page, gold = load_fixture(os.path.join(EXTRACT, "article-heavy-comments.html"))
-    text = extract_page(page).documents[0].text
-    assert text == gold[0]["text"]  # before: the comments, as a thread
+    doc, gold = first_document("article-heavy-comments.html")
+    assert doc.text == gold[0]["text"]  # before: the comments, as a thread
 
 
 def test_blog_post_beside_excerpts_of_other_posts_is_the_post_alone():
-    page, gold = load_fixture(os.path.join(EXTRACT, "blog-excerpts.html"))
+    page, gold = load_fixture("blog-excerpts.html")
     doc = extract_page(page).documents[0]
     assert doc.text == gold[0]["text"] and doc.title == "阳台上的第一茬草莓"
     root = html.parse(page.body.decode())

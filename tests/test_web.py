@@ -6,6 +6,7 @@ Set DOCSITES_UPDATE_SCREENSHOT=1 to refresh docs/search-screenshot.png (shown in
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,6 +23,22 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--window-size=1500,1000", "--lang=zh-CN"]
+
+
+@contextmanager
+def serving(tmp_path, docs):
+    """`docsites serve` over tests/test_serve.py's sample corpus with `docs` added."""
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    db = store.open_db(path)
+    for doc in docs:
+        add(db, *doc)
+    db.close()
+    server = Server(path)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -49,14 +66,7 @@ def test_type_keji_in_the_search_box(tmp_path, browser):
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    path = str(tmp_path / "corpus.db")
-    make_corpus(path)
-    db = store.open_db(path)
-    for doc in MORE:
-        add(db, *doc)
-    db.close()
-    server = Server(path)
-    try:
+    with serving(tmp_path, MORE) as server:
         browser.get(server.base + "/corpus/documents")
         box = WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.ID, "_search")))
         box.send_keys("科技")
@@ -75,8 +85,6 @@ def test_type_keji_in_the_search_box(tmp_path, browser):
         shot = (os.path.join(ROOT, "docs", "search-screenshot.png") if os.environ.get("DOCSITES_UPDATE_SCREENSHOT")
                 else str(tmp_path / "search-screenshot.png"))
         assert browser.save_screenshot(shot) and os.path.getsize(shot) > 10_000
-    finally:
-        server.stop()
 
 
 COUNTY = [
@@ -103,14 +111,7 @@ def test_facet_search_county_summaries_of_2023(tmp_path, browser):
     """Level 县, type 工作总结, year 2023 by clicking the facets: the two county summaries of 2023."""
     from selenium.webdriver.common.by import By
 
-    path = str(tmp_path / "corpus.db")
-    make_corpus(path)
-    db = store.open_db(path)
-    for doc in COUNTY:
-        add(db, *doc)
-    db.close()
-    server = Server(path)
-    try:
+    with serving(tmp_path, COUNTY) as server:
         browser.get(server.base + "/corpus")
         tables = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "div.db-table h3 a")]
         assert tables[0] == "documents" and not {"_schema", "documents_fts"} & set(tables)
@@ -131,5 +132,3 @@ def test_facet_search_county_summaries_of_2023(tmp_path, browser):
         assert {m.text for m in browser.find_elements(By.CSS_SELECTOR, "td.col-text mark")} == {"科技创新"}
         if os.environ.get("DOCSITES_UPDATE_SCREENSHOT"):
             browser.save_screenshot(os.path.join(ROOT, "docs", "facets-screenshot.png"))
-    finally:
-        server.stop()
