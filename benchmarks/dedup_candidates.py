@@ -28,8 +28,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from datasketch import MinHashLSH, MinHashLSHEnsemble  # noqa: E402
 
 from gen_dedup_collection import generate  # noqa: E402
-from pipelines.dedup import minhash  # noqa: E402
-from pipelines.dedup import DedupConfig, Deduplicator, fingerprint  # noqa: E402
+from pipelines.dedup import (  # noqa: E402
+    DedupConfig,
+    Deduplicator,
+    fingerprint,
+    minhash,  # noqa: E402
+)
 from pipelines.extract import Extraction  # noqa: E402
 from pipelines.ingest import run_extraction  # noqa: E402
 from pipelines.model import Page  # noqa: E402

@@ -133,6 +133,7 @@ def report_metadata():
     fixtures (tests/fixtures/docmeta: labelled.yaml, the rules were written against it; heldout.yaml,
     written after they were frozen)."""
     import yaml
+
     from pipelines.extract import docmeta
     for name in ("labelled.yaml", "heldout.yaml"):
         with open(os.path.join(ROOT, "tests", "fixtures", "docmeta", name), encoding="utf-8") as f:

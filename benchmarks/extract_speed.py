@@ -35,6 +35,7 @@ def main():
     print(f"docsites extract ({os.cpu_count()} cores): {len(PAGES)} pages in {best:.2f} s = {len(PAGES) / best:.1f} pages/s")
 
     import trafilatura
+
     from pipelines.extract.decode import decode
     bodies = [decode(open(p, "rb").read())[0] for p in PAGES]
     best = None

@@ -34,7 +34,7 @@ class AddressPolicy:
         self.allowed = [ipaddress.ip_network(a.strip(), strict=False) for a in allowed if a and a.strip()]
 
     @classmethod
-    def from_settings(cls, settings) -> "AddressPolicy":
+    def from_settings(cls, settings) -> AddressPolicy:
         value = settings.get("ALLOWED_ADDRESSES") or []
         if isinstance(value, str):  # -s ALLOWED_ADDRESSES=127.0.0.1,10.1.0.0/16 or a JSON list
             value = json.loads(value) if value.strip().startswith("[") else value.split(",")

@@ -16,8 +16,7 @@ import logging
 from crawler import profiles as profiles_mod
 from crawler.profiles import LISTING_ROLES
 from pipelines import ingest, store
-from pipelines.model import SiteHints
-from pipelines.model import Page
+from pipelines.model import Page, SiteHints
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ import os
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.profiles import LISTING_ROLES
 from crawler.corpuswriter import CorpusWriter, WriterError
 from crawler.extractpool import ExtractionPool, WorkerDied
+from crawler.profiles import LISTING_ROLES
 from pipelines.model import Extraction, Page
 from pipelines.timelimit import DEFAULT_TIME_BUDGET
 

@@ -105,7 +105,7 @@ class SiteProfile:
         """Download-slot keys (host names) of the profile's start URLs, for politeness settings."""
         return sorted({urlsplit(u).hostname for u in self.start_urls if urlsplit(u).hostname})
 
-    def rebase(self, base_url: str) -> "SiteProfile":
+    def rebase(self, base_url: str) -> SiteProfile:
         """The same profile served from `base_url` (scheme://host:port): start and search URLs move
         there, link rules stay, and only that exact host:port is allowed."""
         base = urlsplit(base_url)

@@ -71,7 +71,7 @@ class Progress:
         else:
             self._line(time.monotonic())
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 RUN_KEYS = ("documents", "duplicates", "rejected")
 # Text length bins (characters): the corpus runs from short notices to book-length reports.
@@ -51,7 +51,7 @@ def gather(conn) -> dict:
         runs.append({"id": run_id, "spider": spider, "started_at": started, "finished_at": finished,
                      "finish_reason": reason or "running", **run_counts(stats)})
     return {
-        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "pages": one("SELECT count(*) FROM pages"),
         "documents": one("SELECT count(*) FROM documents"),
         "duplicates": one("SELECT count(*) FROM duplicates"),

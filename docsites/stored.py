@@ -23,7 +23,6 @@ from pipelines import store
 from pipelines.extract import Extraction
 from pipelines.ingest import run_extraction
 
-
 profiles_option = click.option(
     "--profiles", "profiles_dir", envvar="DOCSITES_PROFILES", type=click.Path(exists=True, file_okay=False),
     help="folder of the site profiles (*.yaml) the pages were crawled with, as SITE_PROFILES_DIR "

@@ -15,15 +15,15 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from . import defaults, store
-from .extract.boilerplate import SiteBoilerplate
-from .extract.decode import DecodeError
 from .dedup import DedupConfig, Deduplicator, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
+from .extract.boilerplate import SiteBoilerplate
+from .extract.decode import DecodeError
 from .model import Document, Page, Rejection, document_id
 from .timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, time_limit
 

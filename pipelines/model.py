@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -98,7 +98,7 @@ class Document(ReportMeta):
 
 def document_id(url: str, part: int) -> str:
     """Stable id of the document first seen at (url, part): it survives re-extraction and rebuilds."""
-    return hashlib.sha1(f"{url}#{part}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{url}#{part}".encode()).hexdigest()[:16]
 
 
 @dataclass

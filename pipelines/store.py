@@ -21,8 +21,8 @@ import sqlite3
 import threading
 import urllib.parse
 import zlib
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Iterator
 
 import sqlite_utils
 import zstandard

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 DEFAULT_TIME_BUDGET = 20.0  # CPU seconds per page; a 3-million-character page (the most extraction reads) takes ~6 s
 

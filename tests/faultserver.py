@@ -200,7 +200,7 @@ class FaultServer:
             return self.counts[key]
 
     # --- the servers -----------------------------------------------------------------------
-    def start(self) -> "FaultServer":
+    def start(self) -> FaultServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -119,7 +119,7 @@ class Reply:
 
     @classmethod
     def html(cls, text: str, status: int = 200, charset: str = "utf-8", headers: dict | None = None,
-             **kw) -> "Reply":
+             **kw) -> Reply:
         return cls(text.encode(charset), status, {"Content-Type": f"text/html; charset={charset}", **(headers or {})},
                    **kw)
 
@@ -152,7 +152,7 @@ class FakeSite:
         with self.lock:
             self.log.clear()
 
-    def start(self) -> "FakeSite":
+    def start(self) -> FakeSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -208,7 +208,7 @@ class SiteFarm:
         self.sites[site.name] = site
         return site
 
-    def start(self) -> "SiteFarm":
+    def start(self) -> SiteFarm:
         for site in self.sites.values():
             site.start()
         return self

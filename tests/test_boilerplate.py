@@ -9,8 +9,7 @@ from click.testing import CliRunner
 
 from docsites.cli import cli
 from pipelines import store
-from pipelines.extract import boilerplate
-from pipelines.extract import extract_page
+from pipelines.extract import boilerplate, extract_page
 from pipelines.ingest import Ingestor
 from pipelines.model import Page
 from tests.sitefarm import FakeSite, Reply, listing_page, make_text, make_title, run_crawl
@@ -109,7 +108,7 @@ def test_a_line_that_stops_recurring_stops_being_chrome(tmp_path):
     first = boilerplate.MIN_PAGES
     for i in range(first):
         p = page(i)
-        p.body = p.body.replace("<article>".encode(), f"<article><p>{banner}</p>".encode())
+        p.body = p.body.replace(b"<article>", f"<article><p>{banner}</p>".encode())
         ingestor.ingest(p)
     assert not any(banner in t for t in texts(db).values())
     for i in range(first, 2 * first + 2):  # share of the banner: 10/22 < SHARE_OFF

@@ -13,8 +13,7 @@ import pytest
 from datasketch import MinHash
 
 from pipelines import store
-from pipelines.dedup import minhash
-from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, normalise, stored_config
+from pipelines.dedup import DedupConfig, Deduplicator, fingerprint, minhash, normalise, stored_config
 from pipelines.extract.convert import to_traditional
 from pipelines.ingest import Ingestor
 from pipelines.model import Page
@@ -44,7 +43,7 @@ def html(title: str, body: str, chrome: str = "") -> bytes:
     paras = "".join(f"<p>{p}。</p>" for p in body.split("。") if p)
     return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
             f"<div class='nav'>{chrome}首页 | 最新文档</div><article><h1>{title}</h1>{paras}</article>"
-            f"<div class='foot'>{chrome}版权所有</div></body></html>").encode("utf-8")
+            f"<div class='foot'>{chrome}版权所有</div></body></html>").encode()
 
 
 def page(url: str, body: str, title: str = "工作总结") -> Page:

@@ -137,10 +137,11 @@ def test_two_workers_share_one_crawl(redis_url, tmp_path):
 def test_merge_dedups_across_workers(tmp_path):
     """The same document under two URLs, one per worker: the merge stores one document and one
     duplicate, though each worker alone had a document."""
+    import random
+
     from pipelines.ingest import Ingestor
     from pipelines.model import Page
     from tests.sitefarm import document_page, make_text
-    import random
     body = document_page("article", 1, "2023年科技局工作总结", make_text(random.Random(1), 1), "通用文库", "/", [])
     dbs = []
     for i, url in enumerate(["http://127.0.0.1:1/doc/1.html", "http://127.0.0.1:2/copy/1.html"]):
@@ -187,8 +188,9 @@ def test_a_killed_worker_loses_nothing(redis_url, tmp_path):
     flight go back into the queue after its lease: nothing is lost, nothing else is fetched twice,
     robots.txt holds on every worker, and the merged corpus equals a single-process crawl's."""
     import os
-    import redis
     import signal
+
+    import redis
     farm = SiteFarm()
     site = farm.add(profile_site("wnwk", n_docs=30, per_listing=30, latency=0.6))
     farm.start()
@@ -288,6 +290,7 @@ def test_merge_keeps_the_same_copy_whatever_the_order(tmp_path):
     others duplicates of it, with the same ids."""
     import itertools
     import random
+
     from pipelines.ingest import Ingestor
     from pipelines.model import Page
     from tests.sitefarm import document_page, make_text

@@ -4,8 +4,7 @@ import os
 import yaml
 
 from pipelines import store
-from pipelines.extract import docmeta
-from pipelines.extract import extract_page
+from pipelines.extract import docmeta, extract_page
 from pipelines.model import Document, Page
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "docmeta")

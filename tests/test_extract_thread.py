@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from pipelines.extract import html, thread
-from pipelines.extract import extract_page
+from pipelines.extract import extract_page, html, thread
 from pipelines.extract.rules import load
 from pipelines.model import Page
-from tests.test_extract import EXTRACT, first_document, load as load_fixture
+from tests.test_extract import EXTRACT, first_document
+from tests.test_extract import load as load_fixture
 
 
 def is_thread(markup: str) -> bool:

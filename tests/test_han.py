@@ -8,8 +8,8 @@ import pytest
 
 from pipelines import han
 from pipelines.extract import convert, docmeta, langid, metadata, notices, pinyin, quality, rules, watermark
-from pipelines.extract.decode import _script_counts
 from pipelines.extract.clean import is_chrome_line
+from pipelines.extract.decode import _script_counts
 from tests.sitefarm import ROOT
 
 HAN = ["中", "㐀", "䶵", "豈", "𠀀", "𠮷", "𪚥", "𰀀"]  # main block, ext A, compatibility, ext B, ext G

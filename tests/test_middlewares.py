@@ -43,11 +43,11 @@ def test_credentials_are_dropped_from_urls():
 
 def test_fetched_at_with_fractional_seconds_counts_as_fresh():
     """A WARC-Date with fractional seconds (ingested pages) is a time like any other (issue 16, defect 7)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from crawler.downloadermiddlewares.incremental import IncrementalMiddleware
     mw = IncrementalMiddleware(":memory:", 30)
-    recent = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    recent = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert mw.fresh(recent) and mw.fresh(recent[:19] + "Z")
     assert not mw.fresh("2001-01-01T00:00:00.5Z") and not mw.fresh("yesterday")
 

@@ -265,10 +265,9 @@ def test_pending_rows_updated_or_deleted_in_the_same_transaction(db):
 
 
 def test_a_rolled_back_transaction_leaves_no_marks(db):
-    with pytest.raises(RuntimeError):
-        with store.transaction(db):
-            _record(db, "g", "回滚", "不会留下的营商环境报告")
-            raise RuntimeError("the batch failed")
+    with pytest.raises(RuntimeError), store.transaction(db):
+        _record(db, "g", "回滚", "不会留下的营商环境报告")
+        raise RuntimeError("the batch failed")
     assert db.execute(f"SELECT count(*) FROM {search.PENDING_TABLE}").fetchone()[0] == 0
     assert search.search(db, "营商环境") == [] and search.check(db) == []
 

@@ -305,6 +305,7 @@ def test_datasette_write_connection_is_query_only(tmp_path):
 
 def test_serve_errors(tmp_path):
     from click.testing import CliRunner
+
     from docsites.cli import cli
 
     result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "missing.db")])

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import ROOT
 from pipelines import store
+from tests.conftest import ROOT
 from tests.test_serve import Server, add, make_corpus
 
 MORE = [

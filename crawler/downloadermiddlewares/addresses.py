@@ -11,7 +11,6 @@ rejection with the reason.
 from __future__ import annotations
 
 import logging
-
 from urllib.parse import urlsplit
 
 from scrapy.utils.defer import maybe_deferred_to_future

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -45,7 +45,7 @@ def parse_timestamp(value: str):
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except (AttributeError, ValueError):
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class IncrementalMiddleware:
@@ -144,7 +144,7 @@ class IncrementalMiddleware:
 
     def fresh(self, fetched_at: str) -> bool:
         when = parse_timestamp(fetched_at)
-        return when is not None and datetime.now(timezone.utc) - when < self.recrawl_after
+        return when is not None and datetime.now(UTC) - when < self.recrawl_after
 
     def spider_closed(self, spider=None):
         if self.conn is not None:

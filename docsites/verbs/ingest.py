@@ -27,6 +27,7 @@ from pipelines import store
 from pipelines.ingest import Ingestor, prepared, warm_up
 from pipelines.inputs import InputError, kind_of, read_pages
 
+
 def count_pages(path: str) -> int | None:
     """Pages in an input, for the progress bar's total (None when it cannot be read: the ingest
     itself says why). A WARC is read once more without its payloads: ~1 % of the ingest's time."""

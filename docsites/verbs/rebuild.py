@@ -16,8 +16,15 @@ import time
 
 import click
 
-from docsites.cli import existing_db_option, fail, keep_languages_option, min_chars_option, open_db_or_fail, workers_option
 from crawler.pageroles import PageHints
+from docsites.cli import (
+    existing_db_option,
+    fail,
+    keep_languages_option,
+    min_chars_option,
+    open_db_or_fail,
+    workers_option,
+)
 from docsites.progress import Progress
 from docsites.stored import extract_stored, profiles_option, profiles_or_fail, stored_pages
 from pipelines import store

@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
-from . import minhash
 from ..model import Document
+from . import minhash
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class DedupConfig:
                     "prefix_bands", "prefix_rows", "seed")
 
     @classmethod
-    def from_settings(cls, settings, base: "DedupConfig | None" = None) -> "DedupConfig":
+    def from_settings(cls, settings, base: DedupConfig | None = None) -> DedupConfig:
         """`base` (default: the defaults) with `DEDUP_SHINGLE`, `DEDUP_NEAR_THRESHOLD`, … from a
         Scrapy Settings (or a dict) over it; unset keys keep base's values."""
         kwargs = {}
@@ -258,12 +258,7 @@ class Deduplicator:
             raise IndexMismatch(_mismatch_message(stored, self.config.index_params()))
         if self.readonly:
             return
-        if row is None:
-            with self.db.atomic():
-                self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
-                self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)",
-                                [json.dumps(asdict(self.config), sort_keys=True)])
-        elif row[0] != params:  # an empty index: built from now on with these parameters
+        if row is None or row[0] != params:  # a new or an empty index: built from now on with these parameters
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)", [params])
                 self.db.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)",

@@ -63,7 +63,7 @@ def shingles(text: str, n: int) -> list[str]:
     return [text[i:i + n] for i in range(len(text) - n + 1)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's affine32 permutations (`MinHash(num_perm, seed, scheme="affine32").permutations`,
     drawn the way datasketch 2.x draws them; tests/test_dedup.py checks they are the same): an odd

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from .. import store
-from . import DedupConfig, Deduplicator
 from ..extract import Extraction
 from ..ingest import Ingestor, run_extraction, stored_hints
 from ..model import REPORT_FIELDS, Document, Rejection
+from . import DedupConfig, Deduplicator
 
 logger = logging.getLogger(__name__)
 

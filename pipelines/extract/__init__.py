@@ -22,9 +22,9 @@ import logging
 import re
 from urllib.parse import urlsplit
 
+from ..model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
 from . import clean, convert, docmeta, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
-from ..model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
 from .rules import Rules, detect_family, load, matches_a_line
 
 logger = logging.getLogger(__name__)

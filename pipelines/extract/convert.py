@@ -12,7 +12,7 @@ from pipelines.han import count as count_han
 TRADITIONAL_SHARE = 0.08
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 

@@ -24,8 +24,8 @@ from importlib import resources
 import yaml
 
 from pipelines import han
-from pipelines.model import REPORT_FIELDS, ReportMeta
 from pipelines.han import RANGES
+from pipelines.model import REPORT_FIELDS, ReportMeta
 
 # A Traversable, not a path: inside a zipped egg (Scrapyd) the vocabulary is no file on disk.
 VOCABULARY_FILE = resources.files("pipelines.extract") / "docmeta.yaml"
@@ -58,7 +58,7 @@ class Vocabulary:
     signature_lines: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def vocabulary(path=VOCABULARY_FILE) -> Vocabulary:
     """The vocabulary in `path`: a file name or a Traversable (importlib.resources)."""
     v = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))

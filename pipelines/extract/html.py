@@ -529,9 +529,9 @@ def _render(best, stats) -> str:
         st = stats.get(el)
         if st is None or el.tag not in BLOCK:
             continue
-        if el.get("data-chrome") == "1" and st.score < st.chars * 0.5:
-            skip.add(el)
-        elif st.chars and st.link / st.chars > 0.6 and st.punct <= st.chars * 0.02:
+        chrome = el.get("data-chrome") == "1" and st.score < st.chars * 0.5
+        links = st.chars and st.link / st.chars > 0.6 and st.punct <= st.chars * 0.02
+        if chrome or links:
             skip.add(el)
     return flatten(best, skip)
 

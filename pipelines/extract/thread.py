@@ -96,13 +96,15 @@ def comment_area(posts_parent):
     return None
 
 
+BLOCK_CHILDREN = frozenset(("p", "div", "section", "article", "ul", "ol", "table", "li", "blockquote"))
+
+
 def _own_line(el) -> str:
     """The text of an element outside its block children (a paragraph's words)."""
     parts = [el.text or ""]
     for child in el:
-        if not isinstance(child.tag, str):  # a comment: only its tail is text
-            parts.append(child.tail or "")
-        elif child.tag in ("p", "div", "section", "article", "ul", "ol", "table", "li", "blockquote"):
+        # a comment or a block child: only its tail is this element's own text
+        if not isinstance(child.tag, str) or child.tag in BLOCK_CHILDREN:
             parts.append(child.tail or "")
         else:
             parts.append(_text_of(child) + (child.tail or ""))
