@@ -80,8 +80,8 @@ def lsh(fps, config, threshold):
 def ensemble(fps, config, threshold):
     lean = [minhash.lean_minhash(fp.sig, config.seed) for fp in fps]
     index = MinHashLSHEnsemble(threshold=threshold, num_perm=config.num_perm, num_part=16)
-    index.index([(i, m, max(fp.nshingles, 1)) for i, (m, fp) in enumerate(zip(lean, fps))])
-    return {tuple(sorted((i, j))) for i, (m, fp) in enumerate(zip(lean, fps))
+    index.index([(i, m, max(fp.nshingles, 1)) for i, (m, fp) in enumerate(zip(lean, fps, strict=True))])
+    return {tuple(sorted((i, j))) for i, (m, fp) in enumerate(zip(lean, fps, strict=True))
             for j in index.query(m, max(fp.nshingles, 1)) if j != i}
 
 

@@ -62,7 +62,7 @@ def run_pipeline(pages, extracted, config: DedupConfig) -> tuple[dict, float, di
         db = store.open_db(os.path.join(tmp, "corpus.db"))
         ing = Ingestor(db, dedup=Deduplicator(db, config))
         t = time.perf_counter()
-        for gp, result in zip(pages, extracted):
+        for gp, result in zip(pages, extracted, strict=True):
             ing.store(Page(gp.url, gp.html), result)
         elapsed = time.perf_counter() - t
         problems = store.check_invariant(db)
@@ -77,7 +77,7 @@ def naive(pages, extracted) -> tuple[dict, float]:
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     pred = {}
     t = time.perf_counter()
-    for gp, result in zip(pages, extracted):
+    for gp, result in zip(pages, extracted, strict=True):
         docs = result.documents if isinstance(result, Extraction) else []
         if not docs or len(docs[0].text) < 100:
             pred[gp.url] = f"rejected:{gp.url}"

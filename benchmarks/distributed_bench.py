@@ -70,7 +70,7 @@ def run(n: int, site, redis_url: str, args, tmp: str, job: str) -> dict:
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for i, db in enumerate(dbs)]
     errors = [p.communicate()[1] for p in procs]
-    for p, err in zip(procs, errors):
+    for p, err in zip(procs, errors, strict=True):
         if p.returncode != 0:
             raise SystemExit(f"a worker failed:\n{err[-3000:]}")
     hits = [(t, h.get("User-Agent", "")) for t, path, h in site.log if path != "/robots.txt"]

@@ -47,7 +47,7 @@ def evaluate(name, items, jobs, show, preds=None):
         with ProcessPoolExecutor(jobs) as pool:
             preds = list(pool.map(_run, [(p, u, k) for p, u, k, _, _ in items], chunksize=4))
     scores, by_kind, rows, leaks, missing, spurious = [], {}, [], 0, 0, 0
-    for (path, _, _, golds, label), pred in zip(items, preds):
+    for (path, _, _, golds, label), pred in zip(items, preds, strict=True):
         paired, m, s = pair(pred, golds)
         missing, spurious = missing + m, spurious + s
         for score, p, g in paired:
@@ -72,7 +72,7 @@ def halves(name, items, preds):
     """Per kind, the mean F1 of half A (even positions by file name) and half B (odd)."""
     order = {p: i for i, p in enumerate(sorted(os.path.basename(it[0]) for it in items))}
     by = {}
-    for (path, _, _, golds, label), pred in zip(items, preds):
+    for (path, _, _, golds, label), pred in zip(items, preds, strict=True):
         paired, _, _ = pair(pred, golds)
         half = "AB"[order[os.path.basename(path)] % 2]
         by.setdefault((label, half), []).extend(s for s, _, _ in paired)

@@ -11,6 +11,7 @@ identity), so both face the same load; prints the best round of each.
 """
 import glob
 import os
+import pathlib
 import sys
 import time
 
@@ -25,7 +26,10 @@ from pipelines.model import Page  # noqa: E402
 PAGES = sorted(glob.glob(os.path.join(os.path.dirname(ROOT), "shared", "devset", "real-zh", "html", "*.html")))
 
 
-def passes(on: bool, saved={}):
+_ORIGINALS: dict = {}  # (module, name): the pass as the module defined it
+
+
+def passes(on: bool, saved: dict = _ORIGINALS):
     """Put the cleaning passes in (on) or replace them with the identity (off)."""
     from pipelines import extract
     from pipelines.extract import clean, convert, intros, notices, pinyin, watermark
@@ -54,7 +58,7 @@ def rounds(pages, n=3):
 def main():
     if not PAGES:
         sys.exit("../shared/devset/real-zh not present")
-    pages = [Page(url=p, body=open(p, "rb").read(), kind="html") for p in PAGES]
+    pages = [Page(url=p, body=pathlib.Path(p).read_bytes(), kind="html") for p in PAGES]
     for p in pages[:5]:  # imports, caches, compiled rules
         extract_page(p)
     if "--ab" not in sys.argv:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ def main():
     import trafilatura
 
     from pipelines.extract.decode import decode
-    bodies = [decode(open(p, "rb").read())[0] for p in PAGES]
+    bodies = [decode(pathlib.Path(p).read_bytes())[0] for p in PAGES]
     best = None
     for _ in range(a.repeat):
         t = time.perf_counter()

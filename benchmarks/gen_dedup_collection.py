@@ -19,6 +19,7 @@ import argparse
 import glob
 import json
 import os
+import pathlib
 import random
 import re
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ def demo_sentences() -> list[str]:
     for path in glob.glob(os.path.join(ROOT, "docsites", "demo", "site", "**", "*"), recursive=True):
         if not os.path.isfile(path) or path.endswith((".txt",)):
             continue
-        text = re.sub(r"<[^>]+>", " ", open(path, encoding="utf-8", errors="ignore").read())
+        text = re.sub(r"<[^>]+>", " ", pathlib.Path(path).read_text(encoding="utf-8", errors="ignore"))
         for s in re.split(r"[。；]", text):
             s = re.sub(r"\s+", "", s)
             if 20 <= len(s) <= 90 and re.search(rf"{HAN}{{10}}", s):
@@ -180,7 +181,7 @@ def truncate(text: str, share: float) -> str:
 
 def respin(text: str, rng: random.Random, rate: float) -> str:
     for a, b in RESPIN:
-        text = re.sub(a, lambda m: b if rng.random() < rate else m.group(0), text)
+        text = re.sub(a, lambda m, b=b: b if rng.random() < rate else m.group(0), text)
     return text
 
 

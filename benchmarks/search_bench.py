@@ -136,9 +136,9 @@ def sql_latency(path: str) -> dict:
     out = {}
     for term in TERMS:
         matches = conn.execute(count, {"search": term}).fetchone()[0]
-        page_ms = timed(lambda: conn.execute(page, {"search": term}).fetchall())
-        both_ms = timed(lambda: (conn.execute(page, {"search": term}).fetchall(),
-                                 conn.execute(count, {"search": term}).fetchone()))
+        page_ms = timed(lambda term=term: conn.execute(page, {"search": term}).fetchall())
+        both_ms = timed(lambda term=term: (conn.execute(page, {"search": term}).fetchall(),
+                                           conn.execute(count, {"search": term}).fetchone()))
         out[term] = {"matches": matches, "page_ms": page_ms[0], "page_and_count_ms": both_ms[0],
                      "page_and_count_max_ms": both_ms[1]}
     conn.close()

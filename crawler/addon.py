@@ -15,6 +15,7 @@ itself off without REDIS_URL. Every setting is described in docs/crawling.md.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from scrapy.exceptions import NotConfigured
@@ -124,7 +125,5 @@ class Docsites:
             merged = {**components, **settings.getdict(name)}
             settings.set(name, merged, settings.getpriority(name) or 0)
         from crawler.distributed import Distributed
-        try:
+        with contextlib.suppress(NotConfigured):
             Distributed().update_settings(settings)
-        except NotConfigured:
-            pass

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -216,10 +217,8 @@ class ExtractionPool:
         """Stop every worker (pages still held by one fail with WorkerDied)."""
         self.closed = True
         for worker in list(self.workers):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
         deadline = time.monotonic() + timeout
         for worker in list(self.workers):
             worker.process.join(max(0.0, deadline - time.monotonic()))

@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import types
 import urllib.parse
+from collections.abc import Mapping
 
 import markupsafe
 from datasette import hookimpl
@@ -39,7 +41,8 @@ logger = logging.getLogger(__name__)
 MMAP_SIZE = 2**31  # SQLite caps it at its compile-time maximum (2 GiB in stock builds)
 
 # The query string of the request being handled: render_cell gets no request in Datasette 0.65.
-_current_query: contextvars.ContextVar[dict] = contextvars.ContextVar("docsites_query", default={})
+_current_query: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+    "docsites_query", default=types.MappingProxyType({}))
 
 
 def is_corpus(conn) -> bool:

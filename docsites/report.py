@@ -6,6 +6,7 @@ drawn here as plain SVG (bars and a histogram), so the page opens anywhere, offl
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 from datetime import UTC, datetime
@@ -44,7 +45,7 @@ def gather(conn) -> dict:
     bins = LENGTH_BINS
     case = " ".join(f"WHEN chars < {hi} THEN {i}" for i, hi in enumerate(bins[1:]))
     length_rows = dict(_rows(conn, f"SELECT CASE {case} ELSE {len(bins) - 1} END, count(*) FROM documents GROUP BY 1"))
-    labels = [f"{lo:,}–{hi:,}" for lo, hi in zip(bins, bins[1:])] + [f"≥ {bins[-1]:,}"]
+    labels = [f"{lo:,}–{hi:,}" for lo, hi in itertools.pairwise(bins)] + [f"≥ {bins[-1]:,}"]
     runs = []
     for run_id, spider, started, finished, reason, stats in _rows(
             conn, "SELECT id, spider, started_at, finished_at, finish_reason, stats FROM crawl_runs ORDER BY id"):

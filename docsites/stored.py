@@ -44,7 +44,7 @@ def stored_pages(db, batch: int = 200):
     columns = [c[0] for c in cursor.description]
     while rows := cursor.fetchmany(batch):
         for row in rows:
-            yield store.load_page(dict(zip(columns, row)))
+            yield store.load_page(dict(zip(columns, row, strict=True)))
 
 
 def extract_stored(db, pages, workers: int, role_of: PageHints | None = None):

@@ -69,7 +69,7 @@ class Ingestor:
             # the page's lines are counted first, so its own documents are cut with what it taught
             change = self.boilerplate.learn(page.url, result.documents if isinstance(result, Extraction) else [])
             if fingerprints and isinstance(result, Extraction):
-                for doc, fp in zip(result.documents, fingerprints):
+                for doc, fp in zip(result.documents, fingerprints, strict=True):
                     self._primed[id(doc)] = fp  # a document cut by the boilerplate is another object: not primed
             try:
                 outcomes = self._store_page(page, result)
@@ -300,7 +300,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _results(batch: list, future) -> Iterator[tuple]:
-    for (page, _), (result, fps) in zip(batch, future.result()):
+    for (page, _), (result, fps) in zip(batch, future.result(), strict=True):
         yield page, result, fps
 
 

@@ -289,7 +289,7 @@ def search(db, query: str, limit: int = 20) -> list[dict]:
         f"ORDER BY d.published DESC LIMIT :limit",
         {"q": query, "limit": limit},
     ).fetchall()
-    return [dict(zip(("id", "title", "site", "published", "snippet"), r)) for r in rows]
+    return [dict(zip(("id", "title", "site", "published", "snippet"), r, strict=True)) for r in rows]
 
 
 # ---------------------------------------------------------------------------- snippets

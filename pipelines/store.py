@@ -394,7 +394,7 @@ def stored_documents(db, url: str) -> list[tuple[str, Document]]:
     """(id, Document) of every document stored from the page `url`."""
     cursor = db.execute("SELECT * FROM documents WHERE url = ? ORDER BY part", [url])
     columns = [c[0] for c in cursor.description]
-    rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     return [(row["id"], load_document(row)) for row in rows]
 
 
@@ -402,7 +402,7 @@ def get_page(db: sqlite_utils.Database, url: str) -> Page | None:
     """The stored page fetched from `url`, or None."""
     cursor = db.execute("SELECT * FROM pages WHERE url = ?", [url])
     row = cursor.fetchone()
-    return load_page(dict(zip([c[0] for c in cursor.description], row))) if row else None
+    return load_page(dict(zip([c[0] for c in cursor.description], row, strict=True))) if row else None
 
 
 def _clear_outcome(db, url: str, part: int, keep: str) -> None:

@@ -174,7 +174,7 @@ class FakeSite:
                 headers = dict(route.headers)
                 status, body = route.status, route.body
                 if route.validators and status == 200:
-                    etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+                    etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
                     headers.setdefault("ETag", etag)
                     headers.setdefault("Last-Modified", LAST_MODIFIED)
                     if self.headers.get("If-None-Match") == headers["ETag"]:
@@ -267,7 +267,7 @@ def profile_site(name: str, n_docs: int = 8, per_listing: int = 4, first_id: int
     titles = [make_title(rng, doc_id) for doc_id in ids]
     n_listings = max(1, -(-n_docs // per_listing))
     listing_paths = [shape["listing"].format(n=n + 1) for n in range(n_listings)]
-    for i, (doc_id, path, title) in enumerate(zip(ids, paths, titles)):
+    for i, (doc_id, path, title) in enumerate(zip(ids, paths, titles, strict=True)):
         related = [(paths[j], titles[j]) for j in (i - 1, (i + 1) % n_docs) if 0 <= j < n_docs and j != i]
         page = document_page(shape["family"], doc_id, title, make_text(rng, doc_id, body_chars), shape["title"],
                              listing_paths[0], related)
@@ -277,17 +277,17 @@ def profile_site(name: str, n_docs: int = 8, per_listing: int = 4, first_id: int
         site.routes[f"/download/{doc_id}"] = Reply(b"PK\x03\x04 binary", headers={"Content-Type": "application/octet-stream"})
         site.docs[path] = title
     for n, lpath in enumerate(listing_paths):
-        chunk = list(zip(paths, titles))[n * per_listing:(n + 1) * per_listing]
+        chunk = list(zip(paths, titles, strict=True))[n * per_listing:(n + 1) * per_listing]
         links = chunk + [(f"/download/{ids[n * per_listing]}", "下载"), ("/user/login", "登录")]
         if chunk:  # the same document again, with tracking parameters: one page after canonicalisation
             links.append((chunk[0][0] + "?spm=a2c4e.11153940&utm_source=list", "推荐"))
         nxt = listing_paths[n + 1] if n + 1 < n_listings else None
         site.routes[lpath] = Reply.html(listing_page(shape["title"], f"文档列表 第{n + 1}页", links, nxt))
     site.routes["/"] = Reply.html(listing_page(shape["title"], "首页", [(listing_paths[0], "最新文档")]
-                                               + list(zip(paths, titles))[:2]))
+                                               + list(zip(paths, titles, strict=True))[:2]))
     if query:
         q = quote(query).replace("%20", "+")
-        half = list(zip(paths, titles))[: max(1, n_docs // 2)]
+        half = list(zip(paths, titles, strict=True))[: max(1, n_docs // 2)]
         site.routes[shape["search"].format(q=q)] = Reply.html(listing_page(shape["title"], f"搜索:{query}", half))
     return site
 

@@ -17,7 +17,7 @@ def outcomes(db):
            FROM pages p LEFT JOIN documents d ON d.url = p.url LEFT JOIN rejected r ON r.url = p.url
                         LEFT JOIN duplicates u ON u.url = p.url""").fetchall()
     result = {}
-    for final_url, status, title, reason, kind in rows:
+    for final_url, _status, title, reason, kind in rows:
         path = "/" + final_url.split("/", 3)[3]
         result[path] = ("documents", title) if title else ("rejected", reason) if reason else ("duplicates", kind)
     return result

@@ -1,5 +1,6 @@
 """Distributed crawling (crawler/distributed.py): two real `scrapy crawl` processes share one queue
 and one seen-set in a real redis-server, each writes its own corpus, `docsites merge` joins them."""
+import itertools
 import shutil
 import socket
 import subprocess
@@ -90,17 +91,10 @@ def test_two_workers_share_one_crawl(redis_url, tmp_path):
         settings = {"SITE_BASE_URLS": farm.base_urls(), "REDIS_URL": redis_url, "DISTRIBUTED_JOB": "test",
                     "MAX_IDLE_TIME_BEFORE_CLOSE": "3", "CONCURRENT_REQUESTS": "2",
                     "DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0, "concurrency": 2}}}
-        logs = [open(tmp_path / f"worker{i}.log", "w+") for i in (1, 2)]
-        procs = [subprocess.Popen(crawl_command(db, {"sites": "wnwk"}, settings), cwd=ROOT,
-                                  stdout=log, stderr=subprocess.STDOUT) for db, log in zip(dbs, logs)]
-        for proc in procs:
-            proc.wait(timeout=90)  # idle close: each exits by itself, or this raises
-        outputs = []
-        for log in logs:
-            log.seek(0)
-            outputs.append(log.read())
-            log.close()
-        for proc, out in zip(procs, outputs):
+        logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
+        procs = [_spawn(crawl_command(db, {"sites": "wnwk"}, settings), log) for db, log in zip(dbs, logs, strict=True)]
+        outputs = _finish(procs, logs, timeout=90)  # idle close: each exits by itself, or this raises
+        for proc, out in zip(procs, outputs, strict=True):
             assert proc.returncode == 0, out[-3000:]
             assert "Spider closed (finished)" in out
             assert "closing this worker" in out  # closed by IdleClose, after the shared queue ran dry
@@ -162,15 +156,17 @@ def test_merge_dedups_across_workers(tmp_path):
     assert (db["documents"].count, db["duplicates"].count) == (1, 1)
 
 
+def _spawn(command, log_path):
+    """A crawl process writing its output to `log_path` (the child holds its own descriptor of the file)."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
 def _finish(procs, logs, timeout=150):
-    outputs = []
+    """The output of each process in `procs` (written to the paths `logs`) once they have exited."""
     for proc in procs:
         proc.wait(timeout=timeout)
-    for log in logs:
-        log.seek(0)
-        outputs.append(log.read())
-        log.close()
-    return outputs
+    return [log.read_text() for log in logs]
 
 
 def _corpus(path):
@@ -203,11 +199,10 @@ def test_a_killed_worker_loses_nothing(redis_url, tmp_path):
                     "ALLOWED_ADDRESSES": "127.0.0.1"}
 
         def start(i, log):
-            return subprocess.Popen(crawl_command(dbs[i - 1], {"sites": "wnwk"},
-                                                  {**settings, "USER_AGENT": f"docsites-test/worker{i}"}),
-                                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            return _spawn(crawl_command(dbs[i - 1], {"sites": "wnwk"},
+                                        {**settings, "USER_AGENT": f"docsites-test/worker{i}"}), log)
 
-        logs = [open(tmp_path / f"worker{i}.log", "w+") for i in (1, 2)]
+        logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
         procs = [start(1, logs[0]), start(2, logs[1])]
         deadline = time.monotonic() + 60
         mine = lambda: [h for h in site.hits(prefix="/doc/") if "worker1" in h[2].get("User-Agent", "")]  # noqa: E731
@@ -221,9 +216,8 @@ def test_a_killed_worker_loses_nothing(redis_url, tmp_path):
         in_flight = client.zrange(taken[0], 0, -1)
         assert in_flight, "the killed worker held no request"
         time.sleep(1)  # its writer commits what it had and leaves
-        restarted = open(tmp_path / "worker1-again.log", "w+")
+        restarted = tmp_path / "worker1-again.log"
         outputs = _finish([procs[1], start(1, restarted)], [logs[1], restarted])
-        logs[0].close()
         for out in outputs:
             assert "Spider closed (finished)" in out, out[-3000:]
         assert any("has no heartbeat" in out for out in outputs), "no worker recovered the killed one's requests"
@@ -288,7 +282,6 @@ def test_merge_keeps_the_same_copy_whatever_the_order(tmp_path):
     complete one, and an equal second copy of that. Merged in every order of the sources, the
     corpus is the same: the more complete copy is the document (ties: the copy fetched first), the
     others duplicates of it, with the same ids."""
-    import itertools
     import random
 
     from pipelines.ingest import Ingestor
@@ -328,10 +321,10 @@ def test_limits_hold_for_the_whole_crawl(redis_url, tmp_path):
         settings = {"SITE_BASE_URLS": farm.base_urls(), "REDIS_URL": redis_url, "DISTRIBUTED_JOB": "limits",
                     "MAX_IDLE_TIME_BEFORE_CLOSE": "2", "CONCURRENT_REQUESTS": "2", "ALLOWED_ADDRESSES": "127.0.0.1",
                     "DOWNLOAD_SLOTS": {"127.0.0.1": {"delay": 0.8, "concurrency": 2}}}
-        logs = [open(tmp_path / f"worker{i}.log", "w+") for i in (1, 2)]
-        procs = [subprocess.Popen(crawl_command(str(tmp_path / f"worker{i}.db"), {"sites": "wnwk", "max_pages": 12},
-                                                {**settings, "USER_AGENT": f"docsites-test/worker{i}"}),
-                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT) for i, log in zip((1, 2), logs)]
+        logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
+        procs = [_spawn(crawl_command(str(tmp_path / f"worker{i}.db"), {"sites": "wnwk", "max_pages": 12},
+                                      {**settings, "USER_AGENT": f"docsites-test/worker{i}"}), log)
+                 for i, log in zip((1, 2), logs, strict=True)]
         outputs = _finish(procs, logs)
     finally:
         farm.stop()
@@ -343,5 +336,5 @@ def test_limits_hold_for_the_whole_crawl(redis_url, tmp_path):
     assert len(agents) == 2, f"one worker did all the work: {agents}"
     # 0.8 s apart on Redis's clock; arrival here jitters on a busy machine, so the spread is what
     # counts: two workers each keeping only their own delay would take about half as long
-    gaps = sorted(b[0] - a[0] for a, b in zip(pages, pages[1:]))
+    gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(pages))
     assert sum(gaps) > 0.9 * 0.8 * len(gaps) and gaps[len(gaps) // 2] > 0.6, gaps

@@ -50,7 +50,7 @@ def test_fixture_matches_gold(path):
     page, gold = load(path)
     docs = extract_page(page).documents
     assert len(docs) == len(gold), [d.text[:60] for d in docs]
-    for doc, g in zip(docs, gold):
+    for doc, g in zip(docs, gold, strict=True):
         assert doc.part == g["part"]
         assert f1(doc.text, g["text"]) >= g.get("min_f1", 0.95), doc.text  # forum: user names stay
         assert chrome_left(doc.text, g["text"]) == []

@@ -119,7 +119,7 @@ def test_replies_in_a_posts_own_footer_are_kept_in_a_thread():
     reply = "<div class='reply-item'><a href='/u/r{0}'>回复者{0}</a>: <span>第{0}条回复，我同意楼上的看法，补充一点细节。</span></div>"
     post = ("<div class='comment-item'><div class='post__header'><a href='/u/{0}'>用户{0}</a> <span>{0}小时前</span></div>"
             "<div class='post__body'>第{0}条评论的正文，讲了自己的看法和理由，比较长。</div>"
-            "<div class='post__footer'>" + "".join(reply.format("{0}-%d" % k) for k in range(2)) + "</div></div>")
+            "<div class='post__footer'>" + "".join(reply.format(f"{{0}}-{k}") for k in range(2)) + "</div></div>")
     page = ("<html><body><div class='feed'><p>今天发现一个好用的工具，分享给大家。</p></div><div class='list'>"
             + "".join(post.format(i) for i in range(1, 5)) + "</div><div class='page__footer'>© 样例社区</div></body></html>")
     assert is_thread(page)

@@ -3,6 +3,7 @@ extraction: on `extract_page` one hint at a time, then through `scrapy crawl doc
 rebuild`, `merge` and `ingest` on fixture pages that only come out right with their profile's hints."""
 import html
 import json
+import pathlib
 import random
 
 import pytest
@@ -278,7 +279,7 @@ def own_profiles(tmp_path_factory):
     """A crawl with SITE_PROFILES_DIR: a profile that is not among the shipped ones (a copy of
     laojin123 under another name), whose stop_at the fixture page needs."""
     folder = tmp_path_factory.mktemp("profiles")
-    text = open("crawler/sites/laojin123.yaml", encoding="utf-8").read()
+    text = pathlib.Path("crawler/sites/laojin123.yaml").read_text(encoding="utf-8")
     (folder / "ownsite.yaml").write_text(text.replace("name: laojin123", "name: ownsite"), encoding="utf-8")
     farm = SiteFarm()
     site = farm.add(profile_site("laojin123", n_docs=2, per_listing=2, first_id=2000))

@@ -2,6 +2,7 @@
 of their sites; a profile moves onto a loopback base URL with its rules intact."""
 import glob
 import os
+import pathlib
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_every_shipped_profile_loads_and_is_marked_unverified():
     loaded = load_profiles()
     assert set(loaded) == set(SHAPES)
     for path in glob.glob(os.path.join(profiles.SITES_DIR, "*.yaml")):
-        text = open(path, encoding="utf-8").read()
+        text = pathlib.Path(path).read_text(encoding="utf-8")
         assert "NOT yet verified against the live site" in text, path
         assert "verified: false" in text, path
     for p in loaded.values():

@@ -45,28 +45,27 @@ def scrapyd(tmp_path):
         f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
         f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\n"
         "items_dir =\njobs_to_keep = 5\nmax_proc = 1\npoll_interval = 0.5\n")
-    log = open(home / "scrapyd.log", "w+")
-    proc = subprocess.Popen([SCRAPYD], cwd=home, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if call(base, "daemonstatus.json")["status"] == "ok":
+    with open(home / "scrapyd.log", "w+") as log:  # read back below if Scrapyd exits early
+        proc = subprocess.Popen([SCRAPYD], cwd=home, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if call(base, "daemonstatus.json")["status"] == "ok":
+                        break
+                except OSError:
+                    time.sleep(0.1)
+                if proc.poll() is not None:
                     break
-            except OSError:
-                time.sleep(0.1)
+            else:
+                pytest.fail("scrapyd did not answer")
             if proc.poll() is not None:
-                break
-        else:
-            pytest.fail("scrapyd did not answer")
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"scrapyd exited: {log.read()[-2000:]}")
-        yield base, home
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+                log.seek(0)
+                pytest.fail(f"scrapyd exited: {log.read()[-2000:]}")
+            yield base, home
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 def test_deploy_and_schedule_a_crawl_of_the_demo_site(scrapyd, demo_site, tmp_path):

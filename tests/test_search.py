@@ -110,7 +110,7 @@ def test_plain_sqlite_writes_are_indexed_when_docsites_next_opens_the_corpus(db)
 def test_insert_or_replace_leaves_no_stale_entries(db):
     row = db.execute("SELECT * FROM documents WHERE url = 'http://wk.example/c'").fetchone()
     cols = [c[0] for c in db.execute("SELECT * FROM documents LIMIT 0").description]
-    values = dict(zip(cols, row), text="替换以后的文本")
+    values = dict(zip(cols, row, strict=True), text="替换以后的文本")
     db.execute(f"INSERT OR REPLACE INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                [values[c] for c in cols])
     db.conn.commit()

@@ -79,10 +79,10 @@ class Server:
             try:
                 urllib.request.urlopen(self.base + "/-/versions.json", timeout=2).read()
                 break
-            except OSError:
+            except OSError as e:
                 if self.proc.poll() is not None or time.time() > deadline:
                     self.stop()
-                    raise RuntimeError("docsites serve did not start:\n" + self.proc.stdout.read().decode())
+                    raise RuntimeError("docsites serve did not start:\n" + self.proc.stdout.read().decode()) from e
                 time.sleep(0.2)
 
     def url(self, path, **params):

@@ -90,7 +90,7 @@ class WarcWriter:
         self.serial += 1
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
         path = os.path.join(self.folder, f"docsites-{stamp}-{os.getpid()}-{self.serial:05d}.warc.gz")
-        self.file = open(path, "wb")
+        self.file = open(path, "wb")  # noqa: SIM115 - kept by the writer thread until the next file or the close
         self.writer = WARCWriter(self.file, gzip=True)
         self.writer.write_record(self.writer.create_warcinfo_record(
             os.path.basename(path), {"software": self.software, "format": "WARC File Format 1.1"}))

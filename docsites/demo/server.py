@@ -7,6 +7,7 @@ Files without an extension are served as HTML, like the article URLs of 范文 s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import threading
@@ -53,10 +54,8 @@ def main(argv=None):
         with open(args.port_file, "w") as f:
             f.write(str(port))
     print(f"serving {args.dir} at http://127.0.0.1:{port}/", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def explain(db, url: str, config: DedupConfig, hints=None) -> list[dict]:
         rej = db.execute("SELECT reason, detail FROM rejected WHERE url = ? AND part = ?", [url, part]).fetchone()
         if doc:
             rep.update(outcome="document", id=doc[0], title=doc[1], chars=doc[2])
-            rep["duplicates"] = [dict(zip(("url", "part", "kind", "similarity"), r)) for r in db.execute(
+            rep["duplicates"] = [dict(zip(("url", "part", "kind", "similarity"), r, strict=True)) for r in db.execute(
                 "SELECT url, part, kind, similarity FROM duplicates WHERE dup_of = ? ORDER BY similarity DESC",
                 [doc[0]]).fetchall()]
         elif dup:

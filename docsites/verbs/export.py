@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import itertools
 import json
 import os
 import sqlite3
@@ -47,7 +48,7 @@ def records(cursor):
     from pipelines.model import document_id
     for row in cursor:
         doc_id, text, url, title, site, published = row[:6]
-        report = dict(zip(REPORT_FIELDS, row[6:6 + len(REPORT_FIELDS)]))
+        report = dict(zip(REPORT_FIELDS, row[6:6 + len(REPORT_FIELDS)], strict=True))
         meta, dup_of, kind, similarity = row[6 + len(REPORT_FIELDS):]
         try:
             meta = json.loads(meta) if meta else {}
@@ -165,14 +166,15 @@ def export(out, db_path, fmt, where, include_duplicates, progress):
         if fmt == "parquet":
             writer, f = ParquetWriter(tmp), None
         else:
-            f = sys.stdout if out == "-" else open(tmp, "w", encoding="utf-8", newline="")
+            # stdout stays open; the .part file is closed below, before it replaces `out`
+            f = sys.stdout if out == "-" else open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
             writer = JsonlWriter(f) if fmt == "jsonl" else CsvWriter(f)
         from tqdm import tqdm
         bar = tqdm(total=total, unit="doc", disable=not progress, file=sys.stderr, desc="export")
         it = records(cursor)
         n = 0
         while True:
-            batch = [r for _, r in zip(range(BATCH), it)]
+            batch = list(itertools.islice(it, BATCH))
             if not batch:
                 break
             writer.write(batch)

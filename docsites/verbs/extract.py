@@ -61,7 +61,7 @@ def extract(paths, url, jobs, time_budget):
     else:
         pool, results = None, map(_extract_one, work)
     try:
-        for path, docs, error in results:
+        for _path, docs, error in results:
             for d in docs:
                 click.echo(json.dumps(d, ensure_ascii=False))
             if error:

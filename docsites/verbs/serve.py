@@ -1,6 +1,7 @@
 """`docsites serve`: browse and search corpus.db in Datasette, read-only."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -161,7 +162,5 @@ def serve(db_path, host, port, reindex, no_sql):
     for name, value in SETTINGS.items():
         args += ["--setting", name, str(value)]
     click.echo(f"serving {db_path} read-only at http://{host}:{port}/", err=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         datasette_cli.main(args=args, prog_name="docsites serve", standalone_mode=False)
-    except KeyboardInterrupt:
-        pass

@@ -43,6 +43,6 @@ def stats(db_path, as_json):
                 click.echo(f"  {n:>7}  {name}")
     if figures["last_runs"]:
         click.echo("last runs:")
-        for run_id, spider, started, reason, run_stats in figures["last_runs"]:
+        for run_id, spider, started, reason, _stats in figures["last_runs"]:
             click.echo(f"  #{run_id} {spider} {started} {reason or 'running'}")
 

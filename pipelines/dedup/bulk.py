@@ -86,7 +86,8 @@ def bulk_index(db_path: str, config: DedupConfig | None = None, workers: int = 2
             next_key += len(keep)
             conn.executemany(
                 "INSERT INTO dedup_signatures (key, doc_id, nchars, nshingles, sig, psig) VALUES (?, ?, ?, ?, ?, ?)",
-                [(int(k), ids[i], int(meta[i, 0]), int(meta[i, 1]), sigs[i], psigs[i]) for k, i in zip(keys, keep)])
+                [(int(k), ids[i], int(meta[i, 0]), int(meta[i, 1]), sigs[i], psigs[i])
+                 for k, i in zip(keys, keep, strict=True)])
             conn.commit()
             b = bands[keep].ravel()
             if filled + b.size > hs.size:  # documents added while we ran
@@ -105,7 +106,7 @@ def bulk_index(db_path: str, config: DedupConfig | None = None, workers: int = 2
     step = 1_000_000
     for s in range(0, filled, step):
         conn.executemany("INSERT OR IGNORE INTO dedup_bands (h, key) VALUES (?, ?)",
-                         zip(hs[s:s + step].tolist(), ks[s:s + step].tolist()))
+                         zip(hs[s:s + step].tolist(), ks[s:s + step].tolist(), strict=True))
         conn.commit()
     t_bands = time.perf_counter() - t1
     conn.close()

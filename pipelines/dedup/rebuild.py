@@ -30,7 +30,7 @@ def _batches(db, sql: str, size: int = 500):
         if not rows:
             return
         for r in rows:
-            yield dict(zip(cols, r))
+            yield dict(zip(cols, r, strict=True))
 
 
 def rebuild(db, config: DedupConfig | None = None, hints=None) -> dict:

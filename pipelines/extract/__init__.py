@@ -78,13 +78,15 @@ def _topic_title(root) -> str | None:
     return clean_title(_html_title(root))
 
 
+META_DATE_NAMES = ("article:published_time", "og:release_date", "pubdate", "publishdate", "datepublished",
+                   "publish_date", "og:published_time", "date")
+
+
 def _meta_date(root) -> str | None:
     for el in root.iter("meta"):
         name = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-        if name in ("article:published_time", "og:release_date", "pubdate", "publishdate", "datepublished",
-                    "publish_date", "og:published_time", "date"):
-            if d := metadata.iso_date(el.get("content")):
-                return d
+        if name in META_DATE_NAMES and (d := metadata.iso_date(el.get("content"))):
+            return d
     return None
 
 

@@ -302,7 +302,7 @@ def drop_promos(lines: list[str], rules: Rules) -> list[str]:
     """Cut promo sentences out of body paragraphs (`…范文,海量公文素材资料,下载网址:…`)."""
     out = []
     for line in lines:
-        for p, needle in zip(rules.promo_patterns, rules.promo_needles):
+        for p, needle in zip(rules.promo_patterns, rules.promo_needles, strict=True):
             if needle in line:
                 line = p.sub("", line)
         if line.strip():
@@ -343,9 +343,8 @@ def title_from_start(text: str, rules: Rules, max_len: int = 60) -> str | None:
     for word in rules.title_endings:
         for m in re.finditer(re.escape(word), head):
             end = m.end()
-            if 6 <= end < len(text) and not re.search(r"[，。,；;！？]", head[:end]):
-                if best is None or end > best:
-                    best = end
+            if 6 <= end < len(text) and not re.search(r"[，。,；;！？]", head[:end]) and (best is None or end > best):
+                best = end
     first_line = text.split("\n", 1)[0]
     if "\n" in text and len(first_line) <= max_len and not ends_sentence(first_line) and not is_prose(first_line):
         return first_line

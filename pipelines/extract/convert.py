@@ -33,7 +33,8 @@ def simplify(text: str) -> tuple[str, bool]:
     han = count_han(text)
     if not han:
         return simplified, False
-    changed = sum(1 for a, b in zip(text, simplified) if a != b)
+    # a phrase OpenCC converts may change the length: the share is counted over the common prefix
+    changed = sum(1 for a, b in zip(text, simplified, strict=False) if a != b)
     return simplified, changed / han >= TRADITIONAL_SHARE
 
 

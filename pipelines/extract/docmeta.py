@@ -131,9 +131,8 @@ def find_doc_date(text: str, vocab: Vocabulary) -> str | None:
     lines = [x.strip() for x in text.splitlines() if x.strip()]
     keyed = re.compile(rf"^(?:{'|'.join(map(re.escape, vocab.date_keys))})\s*[:：]\s*")
     for line in lines[:10] + lines[-10:]:
-        if len(line) <= 60 and (k := keyed.match(line)) and (m := DATE.match(line, k.end())):
-            if d := iso_date(m):
-                return d
+        if len(line) <= 60 and (k := keyed.match(line)) and (m := DATE.match(line, k.end())) and (d := iso_date(m)):
+            return d
     for line in reversed(lines[-vocab.signature_lines:]):
         if len(line) > 40:
             continue

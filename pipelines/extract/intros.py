@@ -42,7 +42,7 @@ def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
             continue
         if marked[-1] and len(line) <= MAX_PARAGRAPH:
             continue  # the paragraph is the editor's lead-in or outro
-        kept = "".join(s for s, m in zip(sentences, marked) if not m).strip()
+        kept = "".join(s for s, m in zip(sentences, marked, strict=True) if not m).strip()
         if kept:
             out.append(kept)
     return out

@@ -46,7 +46,8 @@ def is_site_pinyin(text: str, found: list[re.Match] | None = None) -> bool:
     if len(found) < MIN_ANNOTATIONS:
         return False
     chars = "".join(text[m.start() - 1] for m in found)
-    converted = sum(a != b for a, b in zip(chars, convert.to_simplified(chars)))
+    # a share, as in convert.simplify: a conversion that changes the length is counted up to the shorter
+    converted = sum(a != b for a, b in zip(chars, convert.to_simplified(chars), strict=False))
     return converted / len(chars) >= MIN_CONVERTED_SHARE
 
 
