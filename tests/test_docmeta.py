@@ -37,6 +37,27 @@ def test_county_level_city_is_a_city_and_a_banner_a_county():
     assert docmeta.describe("达拉特旗教育局工作总结", "").admin_level == "县"
 
 
+def test_a_level_without_a_place_after_the_year():
+    # the year is the commonest opening of a report title; the issuer comes after it
+    for title, level, department in [("2025年区民政局工作总结", "区", "民政局"),
+                                     ("2023年度市委组织部工作要点", "市", "组织部"),
+                                     ("2024年镇人民政府工作报告", "乡镇", "人民政府")]:
+        m = docmeta.describe(title, "")
+        assert (m.admin_level, m.department) == (level, department), title
+
+
+def test_a_word_that_opens_with_a_level_character_names_no_level():
+    # 市场, 乡村, 区域, 市民 are words: 市场监督管理局 is no 市's 场监督管理局
+    for title, department in [("市场监督管理局2023年工作总结", "市场监管局"),
+                              ("2023年度市场监督管理局工作总结", "市场监管局"),
+                              ("乡村振兴局2023年工作总结", "乡村振兴局"),
+                              ("区域合作办公室2023年工作总结", "区域合作办公室")]:
+        m = docmeta.describe(title, "")
+        assert (m.admin_level, m.department) == (None, department), title
+    assert docmeta.describe("村委会2023年工作总结", "").admin_level == "村"
+    assert docmeta.describe("市政府办公室2023年工作总结", "").admin_level == "市"
+
+
 def test_no_kind_named_is_other():
     assert docmeta.describe("读《平凡的世界》有感", "最近我读了一本书。").doc_types == ["其他"]
 

@@ -45,6 +45,7 @@ class Vocabulary:
     other_type: str
     level_of_suffix: dict[str, str]
     not_units: list[str]
+    not_levels: list[str]
     text_level_words: dict[str, list[str]]
     text_level_leaders: dict[str, list[str]]
     occasion: re.Pattern
@@ -57,6 +58,41 @@ class Vocabulary:
     date_keys: list[str]
     signature_lines: int
 
+    # Derived once (the vocabulary is loaded once, `vocabulary` is cached), not on every document.
+    @functools.cached_property
+    def suffixes_longest_first(self) -> list[str]:
+        return sorted(self.level_of_suffix, key=len, reverse=True)
+
+    @functools.cached_property
+    def type_words(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """((word, type) longest first, words a type word may sit inside without counting)."""
+        words = [(w, name) for name, ws, _ in self.types for w in ws]
+        return sorted(words, key=lambda wo: -len(wo[0])), [w for _, _, not_in in self.types for w in not_in]
+
+    @functools.cached_property
+    def masked_unit(self) -> re.Pattern:
+        """xx县, **区: masked characters and a unit suffix."""
+        suffixes = "|".join(map(re.escape, self.suffixes_longest_first))
+        return re.compile(rf"([{re.escape(self.mask_chars)}]{{1,4}})({suffixes})")
+
+    @functools.cached_property
+    def lower_unit(self) -> re.Pattern:
+        """A town, street or village: a name and 镇/乡/街道/村/社区."""
+        lower = [s for s in self.suffixes_longest_first if self.level_of_suffix[s] in ("乡镇", "街道", "村")]
+        return re.compile(rf"(?<![{HAN}])([{HAN}]{{2,4}}?)({'|'.join(map(re.escape, lower))})")
+
+    @functools.cached_property
+    def departments_longest_first(self) -> list[str]:
+        return sorted(self.departments, key=len, reverse=True)
+
+    @functools.cached_property
+    def body_at_start(self) -> re.Pattern:
+        """A body's name at the start of a text: up to 8 characters and a body suffix (局, 办公室…)."""
+        suffixes = "|".join(map(re.escape, self.body_suffixes))
+        follow = "|".join(map(re.escape, sorted(self.body_followers + [w for _, ws, _ in self.types for w in ws],
+                                                key=len, reverse=True)))
+        return re.compile(rf"([{HAN}]{{1,8}}?(?:{suffixes}))(?=$|[^{HAN}]|年|{follow})")
+
 
 @functools.cache
 def vocabulary(path=VOCABULARY_FILE) -> Vocabulary:
@@ -67,6 +103,7 @@ def vocabulary(path=VOCABULARY_FILE) -> Vocabulary:
         other_type=v["other_type"],
         level_of_suffix=dict(v["level_of_suffix"]),
         not_units=list(v["not_units"]),
+        not_levels=list(v["not_levels"]),
         text_level_words={k: list(ws) for k, ws in v["text_level_words"].items()},
         text_level_leaders={k: list(ws) for k, ws in v["text_level_leaders"].items()},
         occasion=re.compile(v["occasion"]),
@@ -145,26 +182,34 @@ def find_doc_date(text: str, vocab: Vocabulary) -> str | None:
 
 # ---------------------------------------------------------------------------- kinds of report
 
+def _occurrences(text: str, word: str):
+    """Start of each occurrence of `word` in `text`, left to right, not overlapping."""
+    i = text.find(word)
+    while i >= 0:
+        yield i
+        i = text.find(word, i + len(word))
+
+
 def _claimed(text: str, words: list[tuple[str, str]], skip: list[str]) -> list[tuple[int, str]]:
-    """(position, owner) of each word occurrence not inside a longer word already matched."""
+    """(position, owner) of each word occurrence not inside a longer word already matched;
+    `words` longest first."""
     taken = [False] * len(text)
     for w in skip:
-        for m in re.finditer(re.escape(w), text):
-            taken[m.start():m.end()] = [True] * len(w)
+        for i in _occurrences(text, w):
+            taken[i:i + len(w)] = [True] * len(w)
     found = []
-    for word, owner in sorted(words, key=lambda wo: -len(wo[0])):
-        for m in re.finditer(re.escape(word), text):
-            if not any(taken[m.start():m.end()]):
-                taken[m.start():m.end()] = [True] * len(word)
-                found.append((m.start(), owner))
+    for word, owner in words:
+        for i in _occurrences(text, word):
+            if not any(taken[i:i + len(word)]):
+                taken[i:i + len(word)] = [True] * len(word)
+                found.append((i, owner))
     return sorted(found)
 
 
 def find_types(text: str, vocab: Vocabulary) -> list[str]:
     if m := vocab.occasion.match(text):  # 在…大会上的讲话: the meeting's name is not the kind
         text = text[m.end():]
-    words = [(w, name) for name, ws, _ in vocab.types for w in ws]
-    skip = [w for _, _, not_in in vocab.types for w in not_in]
+    words, skip = vocab.type_words
     found = {owner for _, owner in _claimed(text, words, skip)}
     return [name for name, _, _ in vocab.types if name in found]
 
@@ -188,7 +233,7 @@ class Place:
 
 
 def _level_of(name: str, vocab: Vocabulary) -> str | None:
-    for suffix in sorted(vocab.level_of_suffix, key=len, reverse=True):
+    for suffix in vocab.suffixes_longest_first:
         if name.endswith(suffix):
             return vocab.level_of_suffix[suffix]
     return None
@@ -212,13 +257,9 @@ def find_places(text: str, vocab: Vocabulary) -> list[Place]:
         masked = masked.replace(w, "#" * len(w))
     for p in places:
         masked = masked[:p.start] + "#" * (p.end - p.start) + masked[p.end:]
-    mask = re.escape(vocab.mask_chars)
-    suffixes = "|".join(sorted(map(re.escape, vocab.level_of_suffix), key=len, reverse=True))
-    for m in re.finditer(rf"([{mask}]{{1,4}})({suffixes})", masked):
+    for m in vocab.masked_unit.finditer(masked):
         places.append(Place(m.start(), m.end(), None, vocab.level_of_suffix[m.group(2)]))
-    lower = [s for s, lvl in vocab.level_of_suffix.items() if lvl in ("乡镇", "街道", "村")]
-    lower_re = "|".join(sorted(map(re.escape, lower), key=len, reverse=True))
-    for m in re.finditer(rf"(?<![{HAN}])([{HAN}]{{2,4}}?)({lower_re})", masked):
+    for m in vocab.lower_unit.finditer(masked):
         if any(p.start <= m.start() < p.end for p in places):
             continue
         places.append(Place(m.start(), m.end(), m.group(0), vocab.level_of_suffix[m.group(2)]))
@@ -228,29 +269,28 @@ def find_places(text: str, vocab: Vocabulary) -> list[Place]:
 def _department_at(text: str, vocab: Vocabulary) -> str | None:
     """The body named at the start of `text` (after its place), folded to its stored name."""
     text = re.sub(r"^(?:[省市县区旗镇乡村]|街道)(?=[委政府人纪组宣统团妇法检])", "", text) if text else text
-    for variant in sorted(vocab.departments, key=len, reverse=True):
+    for variant in vocab.departments_longest_first:
         if text.startswith(variant):
             return vocab.departments[variant]
-    suffixes = "|".join(map(re.escape, vocab.body_suffixes))
-    follow = "|".join(map(re.escape, sorted(vocab.body_followers + [w for _, ws, _ in vocab.types for w in ws],
-                                            key=len, reverse=True)))
-    m = re.match(rf"([{HAN}]{{1,8}}?(?:{suffixes}))(?=$|[^{HAN}]|年|{follow})", text)
+    m = vocab.body_at_start.match(text)
     if m and not find_types(m.group(1), vocab) and not re.search(r"关于|工作|年度", m.group(1)):
         return m.group(1)
     return None
 
 
-def _level_prefix(text: str) -> str | None:
+def _level_prefix(text: str, vocab: Vocabulary) -> str | None:
     """县科技局, 市委组织部: a level named without a place, right before the body."""
+    if any(map(text.startswith, vocab.not_levels)):
+        return None
     m = re.match(r"(乡镇|省|市|县|区|旗|镇|乡|街道|村)(?=[委政府人纪组宣统团妇法检]|[^\W\d_]{1,6}?(?:局|委员会|办公室|院|中心|所|站))", text)
     if not m:
         return None
     return {"旗": "县", "镇": "乡镇", "乡": "乡镇"}.get(m.group(1), m.group(1))
 
 
-def _level_word(text: str) -> str:
+def _level_word(text: str, vocab: Vocabulary) -> str:
     m = re.match(r"乡镇|街道|[省市县区旗镇乡村]", text)
-    return m.group(0) if m and _level_prefix(text) else ""
+    return m.group(0) if m and _level_prefix(text, vocab) else ""
 
 
 def _strip(title: str) -> str:
@@ -274,8 +314,9 @@ def find_issuer(text: str, vocab: Vocabulary) -> tuple[str | None, str | None, s
         rest = t[last.end:]
         department = _department_at(rest, vocab)
         return last.level, last.name, department, True
-    level = _level_prefix(t)
-    department = _department_at(t[len(level_word):] if (level_word := _level_word(t)) else t, vocab)
+    t = t.lstrip("， ")  # no place named: the issuer, if any, opens what is left (2023年县科技局…)
+    level = _level_prefix(t, vocab)
+    department = _department_at(t[len(level_word):] if (level_word := _level_word(t, vocab)) else t, vocab)
     return level, None, department, bool(level or department)
 
 
