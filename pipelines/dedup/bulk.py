@@ -13,6 +13,7 @@ import sqlite3
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,7 +25,17 @@ logger = logging.getLogger(__name__)
 CHUNK = 2000  # documents per worker task
 
 
-def _work(args):
+class _Chunk(NamedTuple):
+    """A worker's signatures of one rowid range, row by row (pickled back to the parent)."""
+
+    ids: list[str]
+    meta: np.ndarray  # (chars, shingles)
+    sigs: list[bytes]
+    psigs: list[bytes]
+    bands: np.ndarray  # band keys
+
+
+def _work(args) -> _Chunk:
     db_path, lo, hi, config = args
     conn = sqlite3.connect(store.readonly_uri(db_path), uri=True)
     try:
@@ -41,7 +52,7 @@ def _work(args):
         sigs.append(fp.sig.tobytes())
         psigs.append(fp.psig.tobytes())
         bands[i] = band_keys(fp.sig, fp.psig, config)
-    return ids, meta, sigs, psigs, bands
+    return _Chunk(ids, meta, sigs, psigs, bands)
 
 
 def bulk_index(db_path: str, config: DedupConfig | None = None, workers: int = 2, progress=None) -> dict:

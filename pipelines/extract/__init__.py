@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
@@ -112,35 +114,58 @@ def _family_id(lines: list[str], url: str, rules: Rules, hints: SiteHints | None
     return found
 
 
-def _body_lines(page: Page, text: str, rules: Rules, url: str, hints: SiteHints | None = None):
-    """(page lines, body lines, title, root facts, extractor, family id) of a page; None when there
-    is no page at all."""
+@dataclass(slots=True, frozen=True)
+class _TreeFacts:
+    """What extraction asks of an HTML page's tree after its body is found (read before the
+    generic finder prunes the tree)."""
+
+    date: str | None  # a publication date in a <meta>
+    topic: str | None  # a thread's topic: the page title without the site's name
+    links: Callable[[], tuple[int, int]]  # (text chars, link chars) of the page
+    thread: bool = False
+
+
+@dataclass(slots=True, frozen=True)
+class _Body:
+    """A page's body as the finder found it."""
+
+    page_lines: list[str]  # the whole page, flattened
+    lines: list[str]  # the body's
+    title: str | None
+    extractor: str  # "text", "container", or which answer of the generic finder
+    family_id: str | None
+    facts: _TreeFacts | None = None  # None for a flattened text page
+
+
+def _body_lines(page: Page, text: str, rules: Rules, url: str, hints: SiteHints | None = None) -> _Body | None:
+    """The body of a page and what was learnt finding it; None when there is no page at all."""
     if page.kind == "text":
         lines = [x.strip() for x in text.splitlines() if x.strip()]
         title = metadata.member_share_title(lines) or metadata.text_title(lines, rules)
-        return lines, lines, title, None, "text", _family_id(lines, url, rules, hints)
+        return _Body(lines, lines, title, "text", _family_id(lines, url, rules, hints))
     root = html.parse(text)
     body = root.find("body") if root is not None else None
     if body is None:
         return None
     page_lines = html.flatten(body).split("\n")
     title = _html_title(root)
-    # the link share is only asked for when a page has no prose line: counted then, not on every page
-    facts = {"date": _meta_date(root), "links": lambda: html.link_density(root), "topic": _topic_title(root)}
+    date, topic = _meta_date(root), _topic_title(root)
     family_id = _family_id(page_lines, url, rules, hints)
     family = rules.family(family_id)
     containers = family.containers if family else []
     if hints is not None and hints.body_container:
         containers = [hints.body_container, *containers]
     if containers and (lines := _container_lines(root, containers)):
-        return page_lines, lines, title, facts, "container", family_id
+        # the link share is only asked for when a page has no prose line: counted then, not on every page
+        return _Body(page_lines, lines, title, "container", family_id,
+                     _TreeFacts(date, topic, lambda: html.link_density(root)))
     if family:
         title = metadata.member_share_title(page_lines) or title
     links = html.link_density(root)  # now: thread detection and the generic finder prune the tree
-    facts["links"] = lambda: links
-    facts["thread"] = thread.is_thread(root, page_lines, rules)
-    body_text, extractor = html.generic_body(text, root, url, thread=facts["thread"])
-    return page_lines, body_text.split("\n"), title, facts, extractor, family_id
+    is_thread = thread.is_thread(root, page_lines, rules)
+    body_text, extractor = html.generic_body(text, root, url, thread=is_thread)
+    return _Body(page_lines, body_text.split("\n"), title, extractor, family_id,
+                 _TreeFacts(date, topic, lambda: links, is_thread))
 
 
 def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
@@ -162,7 +187,7 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
     found = _body_lines(page, text, rules, url, hints)
     if found is None:
         return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
-    page_lines, lines, title, facts, extractor, family_id = found
+    page_lines, lines, title, facts, family_id = found.page_lines, found.lines, found.title, found.facts, found.family_id
     if page.kind != "text":  # an HTML page: its flattened text, not its markup (see pinyin.strip_page)
         page_lines, lines, title = pinyin.strip_page(page_lines, lines, title)
     # the rules are written in simplified words: a traditional page is read in simplified script
@@ -177,15 +202,15 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
         family = hints.family_of(family)
     meta, published = metadata.extract_meta(page_lines, rules)
     if not published and facts:
-        published = facts["date"]
+        published = facts.date
         if published:
             meta["published"] = published
     lines = clean.clean_lines(lines, rules, family, title)
-    if facts and facts.get("thread"):
-        lines = thread.with_title(lines, facts.get("topic"))
+    if facts and facts.thread:
+        lines = thread.with_title(lines, facts.topic)
     body = clean.repair("\n".join(lines), rules)
-    if facts and _is_listing(body, facts["links"]):
-        return Extraction([], encoding, family_id, extractor)
+    if facts and _is_listing(body, facts.links):
+        return Extraction([], encoding, family_id, found.extractor)
     parts = clean.split_appendix(body, rules)
     walled = matches_a_line(WALL, "\n".join(page_lines), page_lines)
     docs: list[Document] = []
@@ -202,7 +227,7 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
                        published=part_published, meta=part_meta, truncated=truncated,
                        traditional=traditional)
         docs.append(finish(doc, rules))
-    return Extraction(docs, encoding, family_id, extractor)
+    return Extraction(docs, encoding, family_id, found.extractor)
 
 
 def _is_listing(body: str, links) -> bool:

@@ -29,6 +29,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, to_unicode
@@ -129,9 +130,17 @@ def _read(body: bytes, charset: str, source: str) -> Decoded:
     return Decoded(text, charset, source, raw.count("\ufffd"), controls)
 
 
-def _script_counts(text: str) -> tuple[int, int, int, int]:
-    """(letters, Han, Hangul, kana) in the text."""
-    return len(LETTER.findall(text)), count_han(text), len(HANGUL.findall(text)), len(KANA.findall(text))
+class ScriptCounts(NamedTuple):
+    """Characters of a text by script: letters outside ASCII, and of them Han, Hangul and kana."""
+
+    letters: int
+    han: int
+    hangul: int
+    kana: int
+
+
+def _script_counts(text: str) -> ScriptCounts:
+    return ScriptCounts(len(LETTER.findall(text)), count_han(text), len(HANGUL.findall(text)), len(KANA.findall(text)))
 
 
 def reads_as_chinese(text: str) -> bool:

@@ -20,6 +20,7 @@ import pathlib
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 import yaml
 
@@ -299,8 +300,17 @@ def _strip(title: str) -> str:
     return re.sub(r"^关于|年度|年", lambda m: "，" * len(m.group(0)), t)
 
 
-def find_issuer(text: str, vocab: Vocabulary) -> tuple[str | None, str | None, str | None, bool]:
-    """(admin_level, region, department, found anything) named in one piece of text (a title)."""
+class Issuer(NamedTuple):
+    """Who one piece of text (a title, a signature line) names as its issuer."""
+
+    level: str | None
+    region: str | None
+    department: str | None
+    found: bool  # anything at all
+
+
+def find_issuer(text: str, vocab: Vocabulary) -> Issuer:
+    """The admin level, region and department named in one piece of text (a title)."""
     t = _strip(text)
     places = find_places(t, vocab)
     # the issuer's place is the last of the first run of adjacent places (江苏省宿迁市宿城区)
@@ -313,11 +323,11 @@ def find_issuer(text: str, vocab: Vocabulary) -> tuple[str | None, str | None, s
         last = run[-1]
         rest = t[last.end:]
         department = _department_at(rest, vocab)
-        return last.level, last.name, department, True
+        return Issuer(last.level, last.name, department, True)
     t = t.lstrip("， ")  # no place named: the issuer, if any, opens what is left (2023年县科技局…)
     level = _level_prefix(t, vocab)
     department = _department_at(t[len(level_word):] if (level_word := _level_word(t, vocab)) else t, vocab)
-    return level, None, department, bool(level or department)
+    return Issuer(level, None, department, bool(level or department))
 
 
 def describe(title: str | None, text: str | None) -> ReportMeta:
@@ -341,12 +351,12 @@ def describe(title: str | None, text: str | None) -> ReportMeta:
             break
         if not line or len(line) > 40 or DATE.fullmatch(line) or re.search("[，。；！？]", line):
             continue
-        lvl, reg, dept, found = find_issuer(line, vocab)
-        if not found:
+        issuer = find_issuer(line, vocab)
+        if not issuer.found:
             continue
         if level is None:
-            level, region = lvl, reg
-        department = department or dept
+            level, region = issuer.level, issuer.region
+        department = department or issuer.department
     if level is None:  # 我县, 全县: the level the text speaks for most often; else who leads it
         for words in (vocab.text_level_words, vocab.text_level_leaders):
             counts = {lvl: sum(text.count(w) for w in ws) for lvl, ws in words.items()}

@@ -342,11 +342,16 @@ def _mark_teasers(root) -> None:
 
 
 class _Stats:
-    __slots__ = ("chars", "link", "punct", "score")
+    """An element's subtree: characters, link characters, punctuation and block score (summed).
+    `own_*`: its inline text that counts for the nearest block ancestor (zero on a block, which
+    scores its own text)."""
+
+    __slots__ = ("chars", "link", "punct", "score", "own_chars", "own_link", "own_punct")
 
     def __init__(self):
         self.chars = self.link = self.punct = 0
         self.score = 0.0
+        self.own_chars = self.own_link = self.own_punct = 0
 
 
 LINK_WEIGHT = 1.0  # a character of link text costs this much beyond not counting
@@ -375,9 +380,7 @@ def score_tree(root, short_ok: bool = False) -> dict:
     """Per element: subtree chars, link chars, punctuation and block score (summed)."""
     stats: dict = {}
 
-    def walk(el, in_link: bool, in_chrome: bool, in_content: bool = False) -> tuple[int, int, int, float, int, int, int]:
-        # returns (chars, link, punct, score, own_chars, own_link, own_punct) ; own_* is text that
-        # belongs to the nearest block ancestor (inline content bubbles up)
+    def walk(el, in_link: bool, in_chrome: bool, in_content: bool = False) -> _Stats:
         tag = el.tag
         st = _Stats()
         link = in_link or tag == "a"
@@ -389,9 +392,9 @@ def score_tree(root, short_ok: bool = False) -> dict:
         for child in el:
             if not isinstance(child.tag, str):
                 continue
-            c, l, p, s, oc, ol, op = walk(child, link, chrome, content)
-            st.chars += c; st.link += l; st.punct += p; st.score += s
-            own_c += oc; own_l += ol; own_p += op
+            sub = walk(child, link, chrome, content)
+            st.chars += sub.chars; st.link += sub.link; st.punct += sub.punct; st.score += sub.score
+            own_c += sub.own_chars; own_l += sub.own_link; own_p += sub.own_punct
             if child.tail:
                 tl = _text_len(child.tail)
                 own_c += tl
@@ -406,10 +409,10 @@ def score_tree(root, short_ok: bool = False) -> dict:
                 bs *= CONTENT_BONUS
             st.score += bs
             st.chars += own_c; st.link += own_l; st.punct += own_p
-            stats[el] = st
-            return st.chars, st.link, st.punct, st.score, 0, 0, 0
+        else:  # inline content bubbles up to the block around it
+            st.own_chars, st.own_link, st.own_punct = own_c, own_l, own_p
         stats[el] = st
-        return st.chars, st.link, st.punct, st.score, own_c, own_l, own_p
+        return st
 
     walk(root, False, False)
     _inline_cards(root, stats)
