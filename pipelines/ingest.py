@@ -15,16 +15,18 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+import sqlite_utils
+
 from . import defaults, store
-from .dedup import DedupConfig, Deduplicator, fingerprint
+from .dedup import DedupConfig, Deduplicator, Fingerprint, Match, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
-from .extract.boilerplate import SiteBoilerplate
+from .extract.boilerplate import Change, SiteBoilerplate
 from .extract.decode import DecodeError
-from .model import Document, Page, Rejection, document_id
+from .model import Document, HintsLookup, Page, Rejection, document_id
 from .timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, time_limit
 
 logger = logging.getLogger(__name__)
@@ -43,8 +45,9 @@ class Outcome:
 
 
 class Ingestor:
-    def __init__(self, db, keep_languages=DEFAULT_KEEP_LANGUAGES, min_chars=DEFAULT_MIN_CHARS,
-                 keep_pages=True, dedup: Deduplicator | None = None, hints=None):
+    def __init__(self, db: sqlite_utils.Database, keep_languages: Iterable[str] = DEFAULT_KEEP_LANGUAGES,
+                 min_chars: int = DEFAULT_MIN_CHARS, keep_pages: bool = True, dedup: Deduplicator | None = None,
+                 hints: HintsLookup | None = None) -> None:
         self.db = db
         # page -> SiteHints for a stored page read again (a re-homed duplicate): the profiles the
         # corpus was crawled with (crawler.pageroles.PageHints); default: the shipped profiles
@@ -54,12 +57,12 @@ class Ingestor:
         self.min_chars = min_chars
         self.keep_pages = keep_pages
         self.dedup = dedup or Deduplicator(db)
-        self._primed: dict[int, object] = {}  # id(document) -> its fingerprint, while it is stored
+        self._primed: dict[int, Fingerprint] = {}  # id(document) -> its fingerprint, while it is stored
 
     def ingest(self, page: Page) -> list[Outcome]:
         return self.store(page, run_extraction(page))
 
-    def store(self, page: Page, result: Extraction | Exception, fingerprints: list | None = None) -> list[Outcome]:
+    def store(self, page: Page, result: Result, fingerprints: list[Fingerprint] | None = None) -> list[Outcome]:
         """`fingerprints`: the dedup fingerprints of `result.documents`, one each, if they were
         taken with this index's config where the extraction ran (`prepare`)."""
         with store.transaction(self.db):
@@ -79,14 +82,14 @@ class Ingestor:
                 self._reclean(change)
         return outcomes
 
-    def _store_page(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
+    def _store_page(self, page: Page, result: Result) -> list[Outcome]:
         held = self._held(page.url)
         outcomes = self._outcomes(page, result)
         store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
         self._rehome_orphans(held)
         return outcomes
 
-    def _reclean(self, change) -> None:
+    def _reclean(self, change: Change) -> None:
         """A site's chrome changed: its stored documents holding a line that became chrome are cut
         again, and the pages holding a line that stopped being chrome are extracted again, so every
         stored document reads as cut with the model as it is now (`docsites rebuild` gives the same)."""
@@ -101,11 +104,12 @@ class Ingestor:
                     self._store_document(cut, prefer_id=doc_id)
                     self._rehome_orphans({doc_id})
 
-    def _reject(self, url, reason, detail, part=0, site=None, title=None) -> Outcome:
+    def _reject(self, url: str, reason: str, detail: str, part: int = 0, site: str | None = None,
+                title: str | None = None) -> Outcome:
         store.record_rejection(self.db, Rejection(url, reason, detail, part, site, title))
         return Outcome(url, part, "rejected", reason)
 
-    def _outcomes(self, page: Page, result: Extraction | Exception) -> list[Outcome]:
+    def _outcomes(self, page: Page, result: Result) -> list[Outcome]:
         site = site_of(page.final_url or page.url)
         if page.error is not None:
             return [self._reject(page.url, "fetch_error", page.error, site=site)]
@@ -147,7 +151,7 @@ class Ingestor:
         store.record_duplicate(self.db, doc, match.dup_of, match.kind, match.similarity)
         return Outcome(doc.url, doc.part, "duplicates", match.kind)
 
-    def _supersede(self, doc: Document, doc_hash: str, match) -> Outcome:
+    def _supersede(self, doc: Document, doc_hash: str, match: Match) -> Outcome:
         """`doc` is a better copy of stored document `match.dup_of`: it takes the document's row
         (same id) and the page that held the old copy becomes a duplicate pointing at it."""
         old = self.db.execute("SELECT url, part, title, site FROM documents WHERE id = ?",
@@ -187,7 +191,7 @@ class Ingestor:
             if self.db.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone():
                 continue
             self.dedup.removed(doc_id)
-            prefer = doc_id
+            prefer: str | None = doc_id
             dups = self.db.execute("SELECT url, part FROM duplicates WHERE dup_of = ? ORDER BY seen_at, url",
                                    [doc_id]).fetchall()
             for url, part in dups:
@@ -223,8 +227,11 @@ def _warm_up() -> None:
             logger.exception("warming extraction up failed")
 
 
-def run_extraction(page: Page, hints: SiteHints | None = None,
-                   budget: float | None = DEFAULT_TIME_BUDGET) -> Extraction | Exception | ExtractionTimeout:
+# What extracting a page comes to: its documents, or the failure (a page that fails still gets an outcome)
+Result = Extraction | Exception | ExtractionTimeout
+
+
+def run_extraction(page: Page, hints: SiteHints | None = None, budget: float | None = DEFAULT_TIME_BUDGET) -> Result:
     """extract_page (with the page's site-profile `hints`, if any) within a time budget of `budget`
     seconds (pipelines/timelimit.py), with its failure returned as a value so the page still gets an
     outcome."""
@@ -286,7 +293,7 @@ def prepared(tasks: Iterable, config: DedupConfig | None, workers: int, chunk: i
 def _leave_with_parent(parent_pid: int) -> None:
     """A worker's first act: a thread that ends the worker once its parent is gone (`kill -9`):
     a forked worker holds both ends of the pool's task pipe, so it would wait for tasks forever."""
-    def watch():
+    def watch() -> None:
         while os.getppid() == parent_pid:
             time.sleep(1.0)
         os._exit(0)
@@ -299,7 +306,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _results(batch: list, future) -> Iterator[tuple]:
+def _results(batch: list, future: Future[list]) -> Iterator[tuple]:
     for (page, _), (result, fps) in zip(batch, future.result(), strict=True):
         yield page, result, fps
 
@@ -315,17 +322,17 @@ def warm_up() -> None:
 # Where a stored page's site hints come from when it is extracted again: callables (db, page) ->
 # SiteHints or None. The crawler package, which knows the site profiles, registers one
 # (crawler/pageroles.py), as it registers its schema in store.SCHEMA_HOOKS; the first answer wins.
-HINTS_LOOKUPS: list = []
+HINTS_LOOKUPS: list[Callable[[sqlite_utils.Database, Page], SiteHints | None]] = []
 
 
-def stored_hints(db, page: Page) -> SiteHints | None:
+def stored_hints(db: sqlite_utils.Database, page: Page) -> SiteHints | None:
     for lookup in HINTS_LOOKUPS:
         if (hints := lookup(db, page)) is not None:
             return hints
     return None
 
 
-def reextract_part(db, url: str, part: int, hints=None) -> Document | None:
+def reextract_part(db: sqlite_utils.Database, url: str, part: int, hints: HintsLookup | None = None) -> Document | None:
     """Document `part` of the page stored for `url`, extracted again (with the hints it was stored
     with: `hints(page)`, default `stored_hints`) and cut by its site's boilerplate; None if the page
     is not stored or no longer yields that part."""

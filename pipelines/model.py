@@ -7,6 +7,7 @@ them without loading OpenCC, langdetect, readability or trafilatura (tests/test_
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -151,6 +152,10 @@ class SiteHints:
             from .extract.rules import Family  # a family only hints make: rules are not needed to hold hints
             return Family(id="", telltales=[], numbered_pages=self.numbered_pages) if self.numbered_pages else None
         return replace(family, numbered_pages=self.numbered_pages)
+
+
+# page -> the site hints it is extracted with (None: no site profile knows it)
+HintsLookup = Callable[[Page], SiteHints | None]
 
 
 @dataclass

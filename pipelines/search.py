@@ -36,9 +36,12 @@ import html
 import logging
 import os
 import re
+import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import sqlite_utils
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def _schema_sql() -> list[str]:
     ]
 
 
-def ensure_search_schema(db) -> None:
+def ensure_search_schema(db: sqlite_utils.Database) -> None:
     """store.SCHEMA_HOOKS entry: create the index and its triggers (filled if new), and index what
     was written since docsites last had the corpus open (`flush`).
 
@@ -151,14 +154,14 @@ def ensure_search_schema(db) -> None:
                 logger.info("search index: %d documents written since docsites last opened the corpus", n)
 
 
-def pending(db) -> int:
+def pending(db: sqlite_utils.Database) -> int:
     """Documents waiting to be indexed plus index entries waiting to be taken out."""
     have = {r[0] for r in db.execute(
         "SELECT name FROM sqlite_master WHERE name IN (?, ?)", [PENDING_TABLE, STALE_TABLE]).fetchall()}
     return sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(have))
 
 
-def _fill(db) -> None:
+def _fill(db: sqlite_utils.Database) -> None:
     cols = ", ".join(INDEXED_COLUMNS)
     db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
     db.execute(f"DELETE FROM {PENDING_TABLE}")
@@ -170,7 +173,7 @@ def _fill(db) -> None:
         logger.info("search index: indexed %d documents", n)
 
 
-def flush(db) -> int:
+def flush(db: sqlite_utils.Database) -> int:
     """Take the stale entries out of the index and index the pending documents, in rowid order
     (one FTS5 segment for the lot); returns how many documents were indexed."""
     present = {r[0] for r in db.execute(
@@ -194,14 +197,14 @@ def flush(db) -> int:
 
 
 @contextmanager
-def deferred_indexing(db):
+def deferred_indexing(db: sqlite_utils.Database) -> Iterator[None]:
     """store.TRANSACTION_HOOKS entry: the documents an outermost transaction wrote are indexed
     together just before its COMMIT. On an exception the transaction rolls back, marks too."""
     yield
     flush(db)
 
 
-def rebuild(db) -> int:
+def rebuild(db: sqlite_utils.Database) -> int:
     """Re-create the index from the documents table; returns the number of documents indexed."""
     db.execute("PRAGMA recursive_triggers = ON")
     register_windows(db.conn)
@@ -214,7 +217,7 @@ def rebuild(db) -> int:
     return db.execute(f"SELECT count(*) FROM {FTS_TABLE}_docsize").fetchone()[0]
 
 
-def check(db) -> list[str]:
+def check(db: sqlite_utils.Database) -> list[str]:
     """Problems with the index; empty when every document is indexed and nothing else is."""
     problems = []
     if FTS_TABLE not in db.table_names():
@@ -280,7 +283,7 @@ def to_fts_query(query: str) -> str:
     return " AND ".join(parts) if parts else '""'
 
 
-def search(db, query: str, limit: int = 20) -> list[dict]:
+def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict]:
     """Documents matching `query`, newest first, with a highlighted snippet."""
     register_functions(db.conn)
     rows = db.execute(
@@ -332,12 +335,12 @@ def snippet_html(value: str) -> str:
     return escaped.replace(html.escape(MARK_OPEN), MARK_OPEN).replace(html.escape(MARK_CLOSE), MARK_CLOSE)
 
 
-def register_windows(conn) -> None:
+def register_windows(conn: sqlite3.Connection) -> None:
     """The windowing function `flush`, `rebuild` and the index fill use (no trigger calls it)."""
     conn.create_function(WINDOWS_FUNCTION, 1, windows, deterministic=True)
 
 
-def register_functions(conn) -> None:
+def register_functions(conn: sqlite3.Connection) -> None:
     """SQL functions the web view and canned queries use: docsites_fts_query(q), docsites_snippet(text, q),
     and docsites_windows(text)."""
     register_windows(conn)

@@ -21,8 +21,9 @@ import sqlite3
 import threading
 import urllib.parse
 import zlib
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import Any
 
 import sqlite_utils
 import zstandard
@@ -155,7 +156,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     tables = set(db.table_names())
     with db.atomic():
         if "pages" not in tables:
-            db["pages"].create(
+            db.table("pages").create(
                 {
                     "url": str, "final_url": str, "status": int, "fetched_at": str,
                     "content_type": str, "encoding": str, "etag": str, "last_modified": str,
@@ -165,43 +166,43 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             )
         if "documents" not in tables:
             _create_documents(db, "documents")
-        elif [c for c in db["documents"].columns_dict if c in DOCUMENT_COLUMNS] != list(DOCUMENT_COLUMNS):
+        elif [c for c in db.table("documents").columns_dict if c in DOCUMENT_COLUMNS] != list(DOCUMENT_COLUMNS):
             _migrate_documents(db)
         elif not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [FACET_INDEX]).fetchone():
             ensure_facet_index(db)
         if "duplicates" not in tables:
-            db["duplicates"].create(
+            db.table("duplicates").create(
                 {
                     "url": str, "part": int, "title": str, "site": str, "dup_of": str,
                     "kind": str, "similarity": float, "seen_at": str,
                 },
                 pk=("url", "part"),
             )
-            db["duplicates"].create_index(["dup_of"])
+            db.table("duplicates").create_index(["dup_of"])
         if "rejected" not in tables:
-            db["rejected"].create(
+            db.table("rejected").create(
                 {
                     "url": str, "part": int, "site": str, "title": str, "reason": str,
                     "detail": str, "seen_at": str,
                 },
                 pk=("url", "part"),
             )
-            db["rejected"].create_index(["reason"])
+            db.table("rejected").create_index(["reason"])
         if "crawl_runs" not in tables:
-            db["crawl_runs"].create(
+            db.table("crawl_runs").create(
                 {
                     "id": int, "spider": str, "arguments": str, "started_at": str,
                     "finished_at": str, "finish_reason": str, "stats": str,
                 },
                 pk="id",
             )
-        if "error" not in db["pages"].columns_dict:  # corpora from before fetch failures were rows
-            db["pages"].add_column("error", str)
+        if "error" not in db.table("pages").columns_dict:  # corpora from before fetch failures were rows
+            db.table("pages").add_column("error", str)
         # the incremental lookup asks for a URL as requested or as redirected to: without this
         # index every request of a crawl would scan the whole pages table
-        db["pages"].create_index(["final_url"], if_not_exists=True)
+        db.table("pages").create_index(["final_url"], if_not_exists=True)
         if "_schema" not in tables:
-            db["_schema"].insert({"version": SCHEMA_VERSION}, pk="version")
+            db.table("_schema").insert({"version": SCHEMA_VERSION}, pk="version")
     # Later stages (dedup index, full-text search) add their own tables through these hooks.
     for hook in SCHEMA_HOOKS:
         hook(db)
@@ -220,11 +221,11 @@ DOCUMENT_COLUMNS = {
 }
 
 
-def _create_documents(db, name: str) -> None:
-    db[name].create(DOCUMENT_COLUMNS, pk="id", not_null=["url", "part", "text"])
-    db[name].create_index(["url", "part"], unique=True, index_name="idx_documents_url_part")
-    db[name].create_index(["content_hash"], index_name="idx_documents_content_hash")
-    db[name].create_index(["site"], index_name="idx_documents_site")
+def _create_documents(db: sqlite_utils.Database, name: str) -> None:
+    db.table(name).create(DOCUMENT_COLUMNS, pk="id", not_null=["url", "part", "text"])
+    db.table(name).create_index(["url", "part"], unique=True, index_name="idx_documents_url_part")
+    db.table(name).create_index(["content_hash"], index_name="idx_documents_content_hash")
+    db.table(name).create_index(["site"], index_name="idx_documents_site")
     ensure_facet_index(db, name)
 
 
@@ -237,7 +238,7 @@ FACET_COLUMNS = ("site", "admin_level", "department", "region", "doc_date", "pub
 FACET_INDEX = "idx_documents_facets"
 
 
-def ensure_facet_index(db, table: str = "documents") -> None:
+def ensure_facet_index(db: sqlite_utils.Database, table: str = "documents") -> None:
     cols = ", ".join(f"[{c}]" for c in FACET_COLUMNS)
     db.execute(f"CREATE INDEX IF NOT EXISTS {FACET_INDEX} ON [{table}] ({cols})")
 
@@ -248,14 +249,14 @@ def report_metadata_row(doc: Document) -> dict:
             for name in REPORT_FIELDS}
 
 
-def _migrate_documents(db) -> None:
+def _migrate_documents(db: sqlite_utils.Database) -> None:
     """A corpus from before the report metadata (or with another column order): `documents` is
     rebuilt in the current column order, rowids kept (the search index is keyed by them), and the new columns filled
     from each document's title and text. Runs once, inside ensure_schema's transaction."""
     from .extract import docmeta
-    old = list(db["documents"].columns_dict)
+    old = list(db.table("documents").columns_dict)
     missing = [c for c in REPORT_FIELDS if c not in old]
-    logger.info("documents: adding the report metadata columns (%d documents)", db["documents"].count)
+    logger.info("documents: adding the report metadata columns (%d documents)", db.table("documents").count)
     db.execute("DROP TABLE IF EXISTS documents_migrating")
     for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' "
                                "AND sql IS NOT NULL").fetchall():
@@ -284,12 +285,12 @@ def _migrate_documents(db) -> None:
 
 
 # Callables taking the Database, run after the core schema exists (idempotent).
-SCHEMA_HOOKS: list = []
+SCHEMA_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
 
 # Callables taking the Database and returning a context manager, entered inside every outermost
 # `transaction` around its body: work a later stage defers to the end of a transaction (the
 # search index indexes a batch of documents at once, pipelines/search.py) happens before COMMIT.
-TRANSACTION_HOOKS: list = []
+TRANSACTION_HOOKS: list[Callable[[sqlite_utils.Database], AbstractContextManager[object]]] = []
 
 
 @contextmanager
@@ -330,7 +331,7 @@ def decompress(blob: bytes | None) -> bytes:
     return zlib.decompress(blob)
 
 
-def _upsert(db, table: str, row: dict, pk: tuple[str, ...]) -> None:
+def _upsert(db: sqlite_utils.Database, table: str, row: dict, pk: tuple[str, ...]) -> None:
     """INSERT … ON CONFLICT DO UPDATE in one statement: the per-page write path runs this a few
     times a page, and sqlite-utils' upsert re-reads the table's schema on every call."""
     cols = ", ".join(f"[{c}]" for c in row)
@@ -386,11 +387,15 @@ def load_document(row: dict) -> Document:
                     truncated=bool(row["truncated"]), published=row["published"],
                     meta=json.loads(row["meta"] or "{}"), quality=json.loads(row["quality"] or "{}"),
                     # the report metadata travels with the document (re-clustering does not re-extract)
-                    **{name: json.loads(row.get(name) or "[]") if name in REPORT_LISTS else row.get(name)
-                       for name in REPORT_FIELDS})
+                    **_report_metadata(row))
 
 
-def stored_documents(db, url: str) -> list[tuple[str, Document]]:
+def _report_metadata(row: dict) -> dict[str, Any]:
+    return {name: json.loads(row.get(name) or "[]") if name in REPORT_LISTS else row.get(name)
+            for name in REPORT_FIELDS}
+
+
+def stored_documents(db: sqlite_utils.Database, url: str) -> list[tuple[str, Document]]:
     """(id, Document) of every document stored from the page `url`."""
     cursor = db.execute("SELECT * FROM documents WHERE url = ? ORDER BY part", [url])
     columns = [c[0] for c in cursor.description]
@@ -405,19 +410,19 @@ def get_page(db: sqlite_utils.Database, url: str) -> Page | None:
     return load_page(dict(zip([c[0] for c in cursor.description], row, strict=True))) if row else None
 
 
-def _clear_outcome(db, url: str, part: int, keep: str) -> None:
+def _clear_outcome(db: sqlite_utils.Database, url: str, part: int, keep: str) -> None:
     for table in OUTCOME_TABLES:
         if table != keep:
             db.execute(f"DELETE FROM [{table}] WHERE url = ? AND part = ?", [url, part])
 
 
-def clear_page_outcomes(db, url: str, keep_parts: int = 0) -> None:
+def clear_page_outcomes(db: sqlite_utils.Database, url: str, keep_parts: int = 0) -> None:
     """Forget outcomes for parts >= keep_parts of a page (a re-extraction found fewer documents)."""
     for table in OUTCOME_TABLES:
         db.execute(f"DELETE FROM [{table}] WHERE url = ? AND part >= ?", [url, keep_parts])
 
 
-def record_document(db, doc: Document, content_hash: str, doc_id: str | None = None) -> str:
+def record_document(db: sqlite_utils.Database, doc: Document, content_hash: str, doc_id: str | None = None) -> str:
     """Store `doc` (insert or update in place); returns its id. Run inside a transaction."""
     now = utcnow()
     doc_id = doc_id or document_id(doc.url, doc.part)
@@ -438,7 +443,7 @@ def record_document(db, doc: Document, content_hash: str, doc_id: str | None = N
     return doc_id
 
 
-def record_duplicate(db, doc: Document, dup_of: str, kind: str, similarity: float) -> None:
+def record_duplicate(db: sqlite_utils.Database, doc: Document, dup_of: str, kind: str, similarity: float) -> None:
     _clear_outcome(db, doc.url, doc.part, keep="duplicates")
     _upsert(
         db, "duplicates",
@@ -451,7 +456,7 @@ def record_duplicate(db, doc: Document, dup_of: str, kind: str, similarity: floa
     )
 
 
-def record_rejection(db, rej: Rejection) -> None:
+def record_rejection(db: sqlite_utils.Database, rej: Rejection) -> None:
     _clear_outcome(db, rej.url, rej.part, keep="rejected")
     _upsert(
         db, "rejected",
@@ -463,21 +468,23 @@ def record_rejection(db, rej: Rejection) -> None:
     )
 
 
-def start_run(db, spider: str, arguments: dict) -> int:
+def start_run(db: sqlite_utils.Database, spider: str, arguments: dict) -> int:
     with transaction(db):
-        table = db["crawl_runs"].insert(
+        table = db.table("crawl_runs").insert(
             {
                 "spider": spider,
                 "arguments": json.dumps(arguments, ensure_ascii=False, default=str),
                 "started_at": utcnow(),
             }
         )
+    if table.last_pk is None:  # sqlite gives every inserted row a rowid: not reached
+        raise StoreError("crawl_runs: the new run got no id")
     return table.last_pk
 
 
-def finish_run(db, run_id: int, reason: str, stats: dict) -> None:
+def finish_run(db: sqlite_utils.Database, run_id: int, reason: str, stats: dict) -> None:
     with transaction(db):
-        db["crawl_runs"].update(
+        db.table("crawl_runs").update(
             run_id,
             {
                 "finished_at": utcnow(),
@@ -487,7 +494,7 @@ def finish_run(db, run_id: int, reason: str, stats: dict) -> None:
         )
 
 
-def check_invariant(db) -> list[str]:
+def check_invariant(db: sqlite_utils.Database) -> list[str]:
     """Problems with the one-place rule; an empty list means the corpus accounts for every page."""
     problems = []
     for url, part, n in db.execute(

@@ -15,6 +15,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from types import FrameType
 
 DEFAULT_TIME_BUDGET = 20.0  # CPU seconds per page; a 3-million-character page (the most extraction reads) takes ~6 s
 
@@ -36,7 +37,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
-    def expired(signum, frame):
+    def expired(signum: int, frame: FrameType | None) -> None:
         raise ExtractionTimeout(seconds)
 
     previous = signal.signal(signal.SIGPROF, expired)

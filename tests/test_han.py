@@ -34,7 +34,7 @@ def test_other_characters_are_not(char):
 
 
 def test_the_patterns_see_an_extension_b_character_as_a_character():
-    assert len(pinyin.annotations("𠮷(jí)祥")) == 1  # pinyin after a rare character
+    assert len(pinyin.find_annotations("𠮷(jí)祥")) == 1  # pinyin after a rare character
     assert watermark.BACKTICK.search("𠮷`𠀀")  # an anti-copy mark between two
     assert metadata.AUTHOR_LINE.match("𠮷莉 张颖 陈冰")  # a byline whose first name has one
     # t2s changed one of 21 Han characters: below the traditional share, not "mostly traditional"

@@ -25,12 +25,18 @@ import logging
 import re
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import sqlite_utils
 
 from ..model import Document
 from . import minhash
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +82,15 @@ class DedupConfig:
                     "prefix_bands", "prefix_rows", "seed")
 
     @classmethod
-    def from_settings(cls, settings, base: DedupConfig | None = None) -> DedupConfig:
+    def from_settings(cls, settings: Mapping[str, Any], base: DedupConfig | None = None) -> DedupConfig:
         """`base` (default: the defaults) with `DEDUP_SHINGLE`, `DEDUP_NEAR_THRESHOLD`, … from a
         Scrapy Settings (or a dict) over it; unset keys keep base's values."""
-        kwargs = {}
+        defaults, kwargs = cls(), {}
         for f in fields(cls):
             value = settings.get(f"DEDUP_{f.name.upper()}")
             if value is not None:
-                kwargs[f.name] = type(f.default)(value)
-        return replace(base or cls(), **kwargs)
+                kwargs[f.name] = type(getattr(defaults, f.name))(value)  # the type of the field's default
+        return replace(base or defaults, **kwargs)
 
     def index_params(self) -> dict:
         return {k: getattr(self, k) for k in self.INDEX_FIELDS}
@@ -168,19 +174,26 @@ def judge(ov: dict, config: DedupConfig) -> tuple[str, float] | None:
     return None
 
 
-def ensure_schema(db) -> None:
+def ensure_schema(db: sqlite_utils.Database) -> None:
     """Schema hook (store.SCHEMA_HOOKS): the persistent LSH index. Bands are a WITHOUT ROWID table
     keyed (h, key): one B-tree serves both the lookup by band key and the removal of a document."""
     with db.atomic():
-        db.execute("""CREATE TABLE IF NOT EXISTS dedup_signatures (
-            key INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, nchars INTEGER,
-            nshingles INTEGER, sig BLOB, psig BLOB)""")
-        db.execute("""CREATE TABLE IF NOT EXISTS dedup_bands (
-            h INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (h, key)) WITHOUT ROWID""")
-        db.execute("CREATE TABLE IF NOT EXISTS dedup_meta (name TEXT PRIMARY KEY, value TEXT)")
+        for statement in SCHEMA:
+            db.execute(statement)
 
 
-def stored_config(db) -> DedupConfig:
+# The index's tables (dedup/bulk.py makes them on a plain connection)
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS dedup_signatures (
+        key INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, nchars INTEGER,
+        nshingles INTEGER, sig BLOB, psig BLOB)""",
+    """CREATE TABLE IF NOT EXISTS dedup_bands (
+        h INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (h, key)) WITHOUT ROWID""",
+    "CREATE TABLE IF NOT EXISTS dedup_meta (name TEXT PRIMARY KEY, value TEXT)",
+)
+
+
+def stored_config(db: sqlite_utils.Database) -> DedupConfig:
     """The settings this database was last deduplicated with (`docsites dedup --rebuild` changes
     them); the defaults for a new database."""
     try:
@@ -225,7 +238,8 @@ class Deduplicator:
 
     SHINGLE_SET_CACHE = 1024  # stored documents' shingle sets kept (~16 KiB each for 2,000 characters)
 
-    def __init__(self, db, config: DedupConfig | None = None, index_missing: bool = True, readonly: bool = False):
+    def __init__(self, db: sqlite_utils.Database, config: DedupConfig | None = None, index_missing: bool = True,
+                 readonly: bool = False) -> None:
         """Raises IndexMismatch when `config`'s index parameters are not those of the stored index.
         `readonly`: only look (`match`, `candidates`, `compare`), writing nothing (a read-only corpus)."""
         self.db = db
@@ -241,7 +255,7 @@ class Deduplicator:
             self.index_missing()
 
     @classmethod
-    def from_crawler(cls, crawler, db):
+    def from_crawler(cls, crawler: Crawler, db: sqlite_utils.Database) -> Deduplicator:
         return cls(db, DedupConfig.from_settings(crawler.settings, stored_config(db)))
 
     # -- index bookkeeping ------------------------------------------------------------------------
@@ -323,7 +337,7 @@ class Deduplicator:
         self.db.execute("DELETE FROM dedup_signatures WHERE key = ?", [key])
 
     # -- matching ---------------------------------------------------------------------------------
-    def candidates(self, fp: Fingerprint, exclude=()) -> list[dict]:
+    def candidates(self, fp: Fingerprint, exclude: Collection[str] = ()) -> list[dict]:
         """Stored documents sharing an LSH band with `fp`, best estimated similarity first."""
         cfg = self.config
         keys = band_keys(fp.sig, fp.psig, cfg)
@@ -372,7 +386,7 @@ class Deduplicator:
                 self._sets.popitem(last=False)
         return shingles
 
-    def match(self, doc: Document, doc_hash: str, exclude=()) -> Match | None:
+    def match(self, doc: Document, doc_hash: str, exclude: Collection[str] = ()) -> Match | None:
         """The stored document `doc` duplicates, if any (documents whose id is in `exclude` are
         not considered: the caller's own previous copy)."""
         exclude = set(exclude)
@@ -414,7 +428,8 @@ class Deduplicator:
             return False
         if row[0] == doc_hash:
             return True
-        return judge(self.compare(self._fingerprint(doc.text), doc_id, row[1]), self.config) is not None
+        ov = overlap(self._fingerprint(doc.text).shingle_set(), self._shingle_set(row[1], None))
+        return judge(ov, self.config) is not None
 
     def better(self, doc: Document, ov: dict, stored_id: str) -> bool:
         """Is `doc` a more complete copy than the stored one? (ov["shingles"] = [doc's, stored's])"""

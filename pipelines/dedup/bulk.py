@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from typing import NamedTuple
@@ -18,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import store
-from . import DedupConfig, band_keys, ensure_schema, fingerprint
+from . import SCHEMA, DedupConfig, band_keys, fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -55,25 +56,17 @@ def _work(args) -> _Chunk:
     return _Chunk(ids, meta, sigs, psigs, bands)
 
 
-def bulk_index(db_path: str, config: DedupConfig | None = None, workers: int = 2, progress=None) -> dict:
+def bulk_index(db_path: str, config: DedupConfig | None = None, workers: int = 2,
+               progress: Callable[[int, float], None] | None = None) -> dict:
     """Index every document of `db_path` that has no signature yet; returns timings and counts."""
     config = config or DedupConfig()
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA cache_size=-262144")  # 256 MiB: the band B-tree's upper levels stay cached
     conn.execute("PRAGMA busy_timeout=30000")
-
-    class _Db:  # ensure_schema wants sqlite-utils' atomic(); a plain connection does here
-        def __init__(self, c):
-            self.conn = c
-
-        def execute(self, *a):
-            return self.conn.execute(*a)
-
-        def atomic(self):
-            return self.conn
-
-    ensure_schema(_Db(conn))
+    with conn:  # the index's tables, as ensure_schema makes them
+        for statement in SCHEMA:
+            conn.execute(statement)
     conn.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('index', ?)",
                  [json.dumps(config.index_params(), sort_keys=True)])
     conn.execute("INSERT OR REPLACE INTO dedup_meta VALUES ('config', ?)", [json.dumps(asdict(config), sort_keys=True)])

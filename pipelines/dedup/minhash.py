@@ -9,8 +9,12 @@ updated with the same shingles (tests/test_dedup.py checks it), and a `LeanMinHa
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 # datasketch itself is imported only where a datasketch object is asked for (`lean_minhash`):
 # importing it pulls in scipy, 1.4 s of start-up for every process that dedups (the CLI, the
@@ -104,10 +108,11 @@ def signature(hv32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
         np.add(out, b[:, None], out=out)
         block = out.min(axis=1)
         sig = block if sig is None else np.minimum(sig, block, out=sig)
+    assert sig is not None  # hv32 is not empty: the loop ran
     return sig
 
 
-def lean_minhash(sig: np.ndarray, seed: int):
+def lean_minhash(sig: np.ndarray, seed: int) -> LeanMinHash:
     """The signature as a datasketch LeanMinHash (for datasketch's own LSH classes)."""
     from datasketch import LeanMinHash
     return LeanMinHash(seed=seed, hashvalues=sig, scheme="affine32")

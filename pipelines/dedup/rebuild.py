@@ -8,11 +8,14 @@ its id. One transaction: a kill leaves the database as it was.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+
+import sqlite_utils
 
 from .. import store
 from ..extract import Extraction
 from ..ingest import Ingestor, run_extraction, stored_hints
-from ..model import REPORT_FIELDS, Document, Rejection
+from ..model import REPORT_FIELDS, Document, HintsLookup, Rejection
 from . import DedupConfig, Deduplicator
 
 logger = logging.getLogger(__name__)
@@ -21,7 +24,7 @@ DOC_COLUMNS = ("id", "url", "part", "site", "title", "text", "lang", "published"
                "truncated", "meta", "quality", "first_seen", *REPORT_FIELDS)
 
 
-def _batches(db, sql: str, size: int = 500):
+def _batches(db: sqlite_utils.Database, sql: str, size: int = 500) -> Iterator[dict]:
     cur = db.conn.cursor()
     cur.execute(sql)
     cols = [c[0] for c in cur.description]
@@ -33,12 +36,12 @@ def _batches(db, sql: str, size: int = 500):
             yield dict(zip(cols, r, strict=True))
 
 
-def rebuild(db, config: DedupConfig | None = None, hints=None) -> dict:
+def rebuild(db: sqlite_utils.Database, config: DedupConfig | None = None, hints: HintsLookup | None = None) -> dict:
     """Re-cluster; returns counts before and after. `hints(page)`: the site hints a duplicate's page
     is extracted again with, as the crawl extracted it (default: `ingest.stored_hints`)."""
     config = config or DedupConfig()
     hints = hints or (lambda page: stored_hints(db, page))
-    before = {t: db[t].count for t in ("documents", "duplicates")}
+    before = {t: db.table(t).count for t in ("documents", "duplicates")}
     counts = {"re_extracted": 0, "kept_pointer": 0}
     with store.transaction(db):
         db.execute("DROP TABLE IF EXISTS temp._rebuild_docs")
@@ -87,11 +90,11 @@ def rebuild(db, config: DedupConfig | None = None, hints=None) -> dict:
                       WHERE r.id = documents.id) WHERE id IN (SELECT id FROM _rebuild_docs)""")
         db.execute("DROP TABLE temp._rebuild_docs")
         db.execute("DROP TABLE temp._rebuild_dups")
-    after = {t: db[t].count for t in ("documents", "duplicates")}
+    after = {t: db.table(t).count for t in ("documents", "duplicates")}
     return {"before": before, "after": after, **counts}
 
 
-def _current_id(db, old_id: str) -> str | None:
+def _current_id(db: sqlite_utils.Database, old_id: str) -> str | None:
     """The document an old document id now belongs to: itself, or what its page now duplicates."""
     if db.execute("SELECT 1 FROM documents WHERE id = ?", [old_id]).fetchone():
         return old_id

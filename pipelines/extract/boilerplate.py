@@ -40,10 +40,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+import sqlite_utils
+
 from .. import store
+from ..model import Document
 
 DIGITS = re.compile(r"\d+")
 SPACES = re.compile(r"\s+")
@@ -85,7 +89,7 @@ def site_key(url: str) -> str | None:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def ensure_schema(db) -> None:
+def ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS boilerplate_sites (site TEXT PRIMARY KEY, pages INTEGER NOT NULL)")
     db.execute("""CREATE TABLE IF NOT EXISTS boilerplate_lines (site TEXT NOT NULL, hash INTEGER NOT NULL,
                   pages INTEGER NOT NULL, chrome INTEGER NOT NULL DEFAULT 0, shape TEXT,
@@ -95,7 +99,7 @@ def ensure_schema(db) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS boilerplate_pages_site ON boilerplate_pages (site)")
 
 
-def clear(db) -> None:
+def clear(db: sqlite_utils.Database) -> None:
     """Forget the model (`docsites rebuild` learns it again, page by page, in the stored order)."""
     for table in TABLES:
         db.execute(f"DELETE FROM [{table}]")
@@ -114,7 +118,8 @@ class Change:
 
 
 class SiteBoilerplate:
-    def __init__(self, db, min_pages: int = MIN_PAGES, share_on: float = SHARE_ON, share_off: float = SHARE_OFF):
+    def __init__(self, db: sqlite_utils.Database, min_pages: int = MIN_PAGES, share_on: float = SHARE_ON,
+                 share_off: float = SHARE_OFF) -> None:
         self.db = db
         self.min_pages, self.share_on, self.share_off = min_pages, share_on, share_off
         ensure_schema(db)
@@ -122,7 +127,7 @@ class SiteBoilerplate:
         self._recent: dict[str, int] = {}
 
     # -- learning ---------------------------------------------------------------------------------
-    def learn(self, url: str, documents) -> Change | None:
+    def learn(self, url: str, documents: Iterable[Document]) -> Change | None:
         """Count the lines of a page's `documents` (those of a page fetched again replace its old
         ones); returns what changed, or None for a page of no site."""
         site = site_key(url)
@@ -213,7 +218,7 @@ class SiteBoilerplate:
         h = self._recent.get(line)  # the page just learned: hashed already
         return shape_hash(line) if h is None else h
 
-    def strip(self, doc):
+    def strip(self, doc: Document) -> Document:
         """`doc` without the lines its site's model knows as chrome (the same object if none)."""
         chrome = self.chrome(site_key(doc.url))
         if not chrome:

@@ -112,7 +112,7 @@ def drop_site_name(lines: list[str], rules: Rules) -> list[str]:
     for line in lines[:60]:
         for p in rules.site_name_patterns:
             if m := p.search(line):
-                names.add(m.group(m.lastindex))
+                names.add(m.group(m.lastindex or 0))  # the last group, or all of a pattern without one
     return [x for x in lines if x not in names] if names else lines
 
 
@@ -214,7 +214,7 @@ def drop_title_echo(lines: list[str], title: str | None) -> list[str]:
     if not t:
         return lines
     lines = drop_header_zone(lines, title)
-    out = []
+    out: list[str] = []
     echo = None  # (where, line) of the first echo dropped
     for line in lines:
         # a paragraph much longer than the title is not its echo, whatever a cut would remove

@@ -41,7 +41,8 @@ def simplify(text: str) -> tuple[str, bool]:
 KANA = re.compile(r"[\u3040-\u30ff]")
 
 
-def simplify_page(page_lines: list[str], lines: list[str], title: str | None):
+def simplify_page(page_lines: list[str], lines: list[str],
+                  title: str | None) -> tuple[list[str], list[str], str | None, bool]:
     """A Chinese page's lines and title in simplified script, so the cleaning rules (kept in
     simplified words) match a traditional page too: (page lines, body lines, title, traditional).
     A page with kana is left as it is: t2s would rewrite Japanese kanji."""

@@ -14,6 +14,7 @@ from itertools import islice
 
 import lxml.etree
 import lxml.html
+from lxml.html import HtmlElement
 
 from .score import bigram_f1, bigrams
 
@@ -70,7 +71,7 @@ _PARSER.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
     pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
 
 
-def parse(html: str):
+def parse(html: str) -> HtmlElement | None:
     """lxml element of the page's <html>, or None when there is no markup to speak of."""
     if not html or not html.strip():
         return None
@@ -103,7 +104,7 @@ _FLATTEN = lxml.etree.XSLT(lxml.etree.XML(
     '</xsl:stylesheet>'))
 
 
-def flatten(node, skip=None) -> str:
+def flatten(node: HtmlElement, skip: set[HtmlElement] | None = None) -> str:
     """Text of `node` as a browser shows it: one line per block, inline text joined.
 
     The walk runs in libxslt (2-3x faster than a Python walk, and this runs over every page's
@@ -117,16 +118,16 @@ def flatten(node, skip=None) -> str:
     return "\n".join(filter(None, map(str.strip, text.split(_BREAK))))
 
 
-def _flatten_walk(node, skip=None) -> str:
+def _flatten_walk(node: HtmlElement, skip: set[HtmlElement] | None = None) -> str:
     out: list[str] = []
     line: list[str] = []
 
-    def newline():
+    def newline() -> None:
         if line:
             out.append("".join(line))
             line.clear()
 
-    def walk(el, top=False):
+    def walk(el: HtmlElement, top: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
         if tag is None or tag in DROP or (skip and el in skip):
             if el.tail and not top:
@@ -150,7 +151,7 @@ def _flatten_walk(node, skip=None) -> str:
     return "\n".join(x for x in lines if x)
 
 
-def _is_hidden(el) -> bool:
+def _is_hidden(el: HtmlElement) -> bool:
     return el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", "").lower()
 
 
@@ -163,7 +164,7 @@ _HIDDEN = lxml.etree.XPath('.//*[@hidden or contains(translate(@style, "ABCDEFGH
                            '"abcdefghijklmnopqrstuvwxyz"), "display:none")]')
 
 
-def _says_chrome(el, thread: bool = False) -> bool:
+def _says_chrome(el: HtmlElement, thread: bool = False) -> bool:
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
     if thread:
         attrs = BEM_FOOTER.sub("", attrs)
@@ -182,7 +183,7 @@ def _prose_chars(text: str) -> int:
     return chars if chars >= FOLD_MIN_CHARS and punct_count(text) >= FOLD_PUNCT * chars else 0
 
 
-def _continues_body(el) -> bool:
+def _continues_body(el: HtmlElement) -> bool:
     """Whether a hidden element is the folded rest of the text before it (a mobile page shows the
     first part, an ad and 展开全文, and keeps the rest in a display:none block), not hidden chrome.
 
@@ -206,7 +207,7 @@ def _continues_body(el) -> bool:
     return False
 
 
-def _strip_chrome(root, thread: bool = False) -> None:
+def _strip_chrome(root: HtmlElement, thread: bool = False) -> None:
     """Remove scripts and the like and hidden elements (except the folded rest of the body:
     `_continues_body`), and mark elements that say they are chrome; in a `thread` a component's
     own footer (`post__footer`, where replies to a post sit) is not."""
@@ -246,7 +247,7 @@ _AD_CANDIDATES = lxml.etree.XPath(".//a[not(normalize-space(text()))][*[1][{}]]"
     " or ".join(f'normalize-space(.)="{w}"' for w in AD_LABELS)))
 
 
-def _is_labelled_ad(a) -> bool:
+def _is_labelled_ad(a: HtmlElement) -> bool:
     """A link set in a text that says it is an ad: its first words are an ad label element
     (`AD_LABELS`), its words another element."""
     if _text_len(a.text_content()) > AD_MAX:
@@ -262,14 +263,14 @@ TEASER_ITEM_MAX = 300  # teasers are short: a headline, a snippet, a date
 EXCERPT_MAX = 1500  # an excerpt of another page is longer, but not a whole article
 
 
-def _signature(el) -> tuple:
+def _signature(el: HtmlElement) -> tuple[str, str]:
     return el.tag, el.get("class") or ""
 
 
 URLISH = re.compile(r"^\s*(https?://|www\.|@)", re.I)
 
 
-def has_headline(item, min_chars: int = TEASER_HEADLINE) -> bool:
+def has_headline(item: HtmlElement, min_chars: int = TEASER_HEADLINE) -> bool:
     """Whether `item` holds a headline: a link with `min_chars` or more of words (a URL or an
     @mention that a post quotes is not one)."""
     for a in item.iter("a"):
@@ -286,13 +287,13 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 HANDLE = re.compile(r"^\s*@?[A-Za-z0-9_.\-]+\s*$")  # a user name or id, not a headline
 
 
-def _target(a) -> str | None:
+def _target(a: HtmlElement) -> str | None:
     """Where a link goes when that is another page (not an anchor on this one, not a script)."""
     href = (a.get("href") or "").strip()
     return None if not href or href.startswith("#") or href.lower().startswith("javascript:") else href
 
 
-def is_excerpt(item) -> bool:
+def is_excerpt(item: HtmlElement) -> bool:
     """Whether `item` is an excerpt of another page, whatever its length: a read-more link
     (阅读全文 ») to the page its title or picture links to as well, or a heading that is a link
     of headline length (not a user name: a post's heading can be its author). A post of a thread
@@ -316,14 +317,14 @@ def is_excerpt(item) -> bool:
     return False
 
 
-def _mark_teasers(root) -> None:
+def _mark_teasers(root: HtmlElement) -> None:
     """Mark lists of related-article teasers as chrome: many look-alike siblings, each short and
     led by a headline link to another page. A news page's "related" block often holds more text
     than a short article beside it; posts of a thread are not led by headline links."""
     for el in root.iter():
         if not isinstance(el.tag, str) or len(el) < TEASER_MIN_ITEMS or el.get("data-chrome") == "1":
             continue
-        groups: dict = {}
+        groups: dict[tuple[str, str], list[HtmlElement]] = {}
         for child in el:
             if isinstance(child.tag, str):
                 groups.setdefault(_signature(child), []).append(child)
@@ -376,9 +377,9 @@ def _block_score(chars: int, link: int, punct: int, short_ok: bool = False) -> f
     return (chars - link) * bonus - link * LINK_WEIGHT
 
 
-def score_tree(root, short_ok: bool = False) -> dict:
+def score_tree(root: HtmlElement, short_ok: bool = False) -> dict[HtmlElement, _Stats]:
     """Per element: subtree chars, link chars, punctuation and block score (summed)."""
-    stats: dict = {}
+    stats: dict[HtmlElement, _Stats] = {}
 
     def walk(el, in_link: bool, in_chrome: bool, in_content: bool = False) -> _Stats:
         tag = el.tag
@@ -425,16 +426,16 @@ CARD_LINK = 0.9  # an element this much link text around a card is the card (wit
 CARD_MIN = 2  # a text about several things has a card for each; one card is a link to another page
 
 
-def _is_card(a) -> bool:
+def _is_card(a: HtmlElement) -> bool:
     """A link that wraps blocks (a name, a description, a list of facts): a card, not link text."""
     return any(isinstance(d.tag, str) and d.tag in CARD_BLOCKS for d in a.iterdescendants())
 
 
-def _is_prose_block(st) -> bool:
+def _is_prose_block(st: _Stats) -> bool:
     return st.score > 0 and st.punct > 0 and st.link < 0.5 * st.chars
 
 
-def _inline_cards(root, stats) -> None:
+def _inline_cards(root: HtmlElement, stats: dict[HtmlElement, _Stats]) -> None:
     """Cards set between a text's paragraphs (a shop, a product, a place the text is about: a link
     wrapping its name and facts) are part of the text, not a link list: they score nothing
     instead of their length against it, and count as text. A card among other cards (a related
@@ -444,7 +445,7 @@ def _inline_cards(root, stats) -> None:
     if not cards:
         return
     card_set = set(cards)
-    inline: dict = {}  # parent -> the cards set between its paragraphs
+    inline: dict[HtmlElement, list[HtmlElement]] = {}  # parent -> the cards set between its paragraphs
     for a in cards:
         # the outermost element that is this card and its buttons: all link text, no other card
         unit = a
@@ -464,7 +465,7 @@ def _inline_cards(root, stats) -> None:
                 _as_text(unit, stats)
 
 
-def _as_text(unit, stats) -> None:
+def _as_text(unit: HtmlElement, stats: dict[HtmlElement, _Stats]) -> None:
     """Score `unit` as nothing rather than against its parent, and count its text as text."""
     st = stats[unit]
     delta, link = -st.score, st.link
@@ -478,7 +479,7 @@ def _as_text(unit, stats) -> None:
             stats[anc].link -= link
 
 
-def density_bodies(root, thread: bool = False) -> tuple[str, str]:
+def density_bodies(root: HtmlElement | None, thread: bool = False) -> tuple[str, str]:
     """(recall, precision) main content of a parsed page by maximum-scoring subtree.
 
     recall: the best subtree as it is (keeps a thread's replies); precision: moved down into a
@@ -499,14 +500,15 @@ def density_bodies(root, thread: bool = False) -> tuple[str, str]:
     if best is None:
         return "", ""
     recall = _render(best, stats)
-    lead: list = []  # prose siblings right before the part we moved into: a lead, a poem, a caption
+    lead: list[HtmlElement] = []  # prose siblings right before the part we moved into: a lead, a poem, a caption
     while True:
         kids = [c for c in best if c in stats]
         top = max(kids, key=lambda c: stats[c].score, default=None)
         if top is None or stats[top].score < DESCEND * best_score:
             break
         if KEEP_LEAD:
-            before, gap = [], False
+            before: list[HtmlElement] = []
+            gap = False
             for sib in reversed(kids[:kids.index(top)]):
                 st = stats[sib]
                 wanted = st.score > 0 and sib.get("data-chrome") != "1" and (not gap or st.score >= LEAD_JUMP * stats[top].score)
@@ -526,7 +528,7 @@ SENTENCE_END = re.compile(r"[。！？!?…”」]$")
 CITES = re.compile(r"(\[\d+(-\d+)?\])+$")  # reference marks after a sentence: 。[3] [2][5]
 
 
-def _sentences(text: str, share: float = 0.6, ends=SENTENCE_END) -> bool:
+def _sentences(text: str, share: float = 0.6, ends: re.Pattern = SENTENCE_END) -> bool:
     """Whether most of a text is in lines that end a sentence (a lead paragraph, a caption), not
     a title with its dateline."""
     lines = [CITES.sub("", WS.sub("", x)) for x in text.split("\n")]
@@ -534,12 +536,12 @@ def _sentences(text: str, share: float = 0.6, ends=SENTENCE_END) -> bool:
     return bool(total) and sum(len(x) for x in lines if ends.search(x)) >= share * total
 
 
-def density_body(root) -> str:
+def density_body(root: HtmlElement | None) -> str:
     return density_bodies(root)[0]
 
 
-def _render(best, stats) -> str:
-    skip = set()
+def _render(best: HtmlElement, stats: dict[HtmlElement, _Stats]) -> str:
+    skip: set[HtmlElement] = set()
     for el in best.iter():
         if not isinstance(el.tag, str) or el is best:
             continue
@@ -553,7 +555,7 @@ def _render(best, stats) -> str:
     return flatten(best, skip)
 
 
-def link_density(root) -> tuple[int, int]:
+def link_density(root: HtmlElement | None) -> tuple[int, int]:
     """(text chars, link chars) of a parsed page's body."""
     body = root.find("body") if root is not None else None
     if body is None:
@@ -596,7 +598,7 @@ AGREE = 0.7  # bigram F1 at which two extractors are taken to have found the sam
 CHROME_SHARE = 0.3  # an answer with this much of its text in elements marked chrome is not trusted
 
 
-def _chrome_lines(root) -> set[str]:
+def _chrome_lines(root: HtmlElement | None) -> set[str]:
     """Lines of the outermost elements the body finder marked as chrome (by class/id, tag, teasers)."""
     body = root.find("body") if root is not None else None
     if body is None:
@@ -633,7 +635,8 @@ def _outweighs(recall: str, precise: str) -> bool:
     return added > len(inside)
 
 
-def generic_body(html: str, root, url: str | None = None, thread: bool = False) -> tuple[str, str]:
+def generic_body(html: str, root: HtmlElement | None, url: str | None = None,
+                 thread: bool = False) -> tuple[str, str]:
     """(text, which extractor) for a page of unknown layout.
 
     A thread (pipelines/extract/thread.py): the density recall answer, which keeps every post.

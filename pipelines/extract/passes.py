@@ -4,8 +4,10 @@ from __future__ import annotations
 import functools
 import pathlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import yaml
 
@@ -15,7 +17,7 @@ from pipelines import han
 CLEANING_FILE = resources.files("pipelines.extract") / "cleaning.yaml"
 
 
-def alternation(words) -> re.Pattern:
+def alternation(words: Iterable[str]) -> re.Pattern:
     """One pattern matching any of `words`, longest first (so 版权所有 wins over 版权)."""
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
@@ -37,7 +39,7 @@ class Vocabulary:
 
 
 @functools.lru_cache(maxsize=2)
-def load(path=CLEANING_FILE) -> Vocabulary:
+def load(path: str | Traversable = CLEANING_FILE) -> Vocabulary:
     d = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
     headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))

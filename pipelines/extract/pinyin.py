@@ -34,7 +34,7 @@ MIN_ANNOTATIONS = 3  # fewer is a document quoting a reading
 MIN_CONVERTED_SHARE = 0.5  # of annotated characters, the share t2s changes
 
 
-def annotations(text: str) -> list[re.Match]:
+def find_annotations(text: str) -> list[re.Match]:
     if not HAS_TONE.search(text):  # most pages: no tone mark at all, one C-level scan
         return []
     return [m for m in CANDIDATE.finditer(text) if m.start() and HAN.match(text, m.start() - 1)]
@@ -42,7 +42,7 @@ def annotations(text: str) -> list[re.Match]:
 
 def is_site_pinyin(text: str, found: list[re.Match] | None = None) -> bool:
     """Whether the annotations in `text` were added by a site's converter (see the module doc)."""
-    found = annotations(text) if found is None else found
+    found = find_annotations(text) if found is None else found
     if len(found) < MIN_ANNOTATIONS:
         return False
     chars = "".join(text[m.start() - 1] for m in found)
@@ -53,17 +53,18 @@ def is_site_pinyin(text: str, found: list[re.Match] | None = None) -> bool:
 
 def strip(text: str) -> str:
     """`text` without site-added pinyin (unchanged when there is none, or it is a document's own)."""
-    found = annotations(text)
+    found = find_annotations(text)
     if not found or not is_site_pinyin(text, found):
         return text
     return _cut(text, found)
 
 
-def strip_page(page_lines: list[str], lines: list[str], title: str | None):
+def strip_page(page_lines: list[str], lines: list[str],
+               title: str | None) -> tuple[list[str], list[str], str | None]:
     """An HTML page's flattened lines, body lines and title without site-added pinyin, decided
     once for the page (its flattened text is a fraction of its markup: cheaper to scan)."""
     page_text = "\n".join(page_lines)
-    found = annotations(page_text)
+    found = find_annotations(page_text)
     if not found or not is_site_pinyin(page_text, found):
         return page_lines, lines, title
     stripped = _cut(page_text, found).split("\n")

@@ -10,6 +10,7 @@ import pathlib
 import re
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import yaml
 
@@ -71,7 +72,7 @@ class Rules:
     thread_markers: list[re.Pattern] = field(default_factory=list)
     site_name_patterns: list[re.Pattern] = field(default_factory=list)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # a promo pattern runs only on lines holding its literal part (they scan every body line)
         self.promo_needles = [required_literal(p) for p in self.promo_patterns]
         keys = "|".join(k for ks in self.meta_keys.values() for k in ks)
@@ -82,7 +83,7 @@ class Rules:
         return next((f for f in self.families if f.id == family_id), None)
 
 
-def _compile(patterns) -> list[re.Pattern]:
+def _compile(patterns: list[str] | None) -> list[re.Pattern]:
     return [re.compile(p) for p in patterns or []]
 
 
@@ -90,7 +91,8 @@ def required_literal(pattern: re.Pattern) -> str:
     """The longest run of literal characters every match of `pattern` contains ('' if none):
     `needle in line` then rules out most lines before the pattern's own (slower) search. Only
     top-level literals count; anything inside a branch or a repeat may be absent from a match."""
-    from re import _parser  # noqa: PLC0415 - the stdlib's own parser of pattern syntax
+    # the stdlib's own parser of pattern syntax; typeshed has no stubs for the private module
+    from re import _parser  # type: ignore[attr-defined]
 
     if pattern.flags & re.IGNORECASE:
         return ""
@@ -103,11 +105,11 @@ def required_literal(pattern: re.Pattern) -> str:
     return max(best, "".join(run), key=len)
 
 
-def _traversable(path):
+def _traversable(path: str | Traversable) -> Traversable:
     return pathlib.Path(path) if isinstance(path, str) else path
 
 
-def load_family(path) -> Family:
+def load_family(path: str | Traversable) -> Family:
     """The family in `path`: a file name or a Traversable (importlib.resources)."""
     d = yaml.safe_load(han.expand(_traversable(path).read_text(encoding="utf-8"))) or {}
     return Family(
@@ -120,7 +122,7 @@ def load_family(path) -> Family:
 
 
 @functools.lru_cache(maxsize=4)
-def load(rules_file=RULES_FILE, families_dir=FAMILIES_DIR) -> Rules:
+def load(rules_file: str | Traversable = RULES_FILE, families_dir: str | Traversable = FAMILIES_DIR) -> Rules:
     d = yaml.safe_load(han.expand(_traversable(rules_file).read_text(encoding="utf-8")))
     family_files = sorted((f for f in _traversable(families_dir).iterdir() if f.name.endswith(".yaml")),
                           key=lambda f: f.name)

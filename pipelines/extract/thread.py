@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import re
 
+from lxml.html import HtmlElement
+
 from .html import EXCERPT_MAX, has_headline, is_excerpt
 from .rules import Rules, load
 
@@ -35,27 +37,30 @@ def _len(s: str | None) -> int:
     return len(WS.sub("", s)) if s else 0
 
 
-def _own_text(el) -> tuple[int, int]:
+def _own_text(el: HtmlElement) -> tuple[int, int]:
     """(characters, characters in links) of an element's text."""
     total = _len(el.text_content())
     link = sum(_len(a.text_content()) for a in el.iter("a"))
     return total, link
 
 
-def _text_of(el) -> str:
+def _text_of(el: HtmlElement) -> str:
     return "".join(t for t in el.itertext() if t)
 
 
-def post_run(body, rules: Rules) -> tuple[int, float, object]:
+def post_run(body: HtmlElement, rules: Rules) -> tuple[int, float, HtmlElement | None]:
     """(posts, share of non-link text, their parent) of the largest run of look-alike blocks
     carrying a time. Teasers and excerpts of other pages are not posts."""
+    byline = rules.byline_time
+    if byline is None:  # no rule tells a post's time: no run of posts
+        return 0, 0.0, None
     total, link = _own_text(body)
     page = max(total - link, 1)
-    best = (0, 0.0, None)
+    best: tuple[int, float, HtmlElement | None] = (0, 0.0, None)
     for el in body.iter():
         if not isinstance(el.tag, str) or len(el) < MIN_POSTS:
             continue
-        groups: dict = {}
+        groups: dict[tuple[str, str], list[HtmlElement]] = {}
         for child in el:
             if isinstance(child.tag, str) and child.tag not in NOT_POSTS:
                 groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
@@ -67,14 +72,14 @@ def post_run(body, rules: Rules) -> tuple[int, float, object]:
                 chars, links = _own_text(item)
                 if chars <= TEASER_MAX and has_headline(item, HEADLINE) or chars <= EXCERPT_MAX and is_excerpt(item):
                     continue
-                if chars - links >= POST_MIN_TEXT and rules.byline_time.search(_text_of(item)):
+                if chars - links >= POST_MIN_TEXT and byline.search(_text_of(item)):
                     posts.append(chars - links)
             if len(posts) >= MIN_POSTS and len(posts) > best[0]:
                 best = (len(posts), sum(posts) / page, el)
     return best
 
 
-def post_share(body, rules: Rules) -> tuple[int, float]:
+def post_share(body: HtmlElement, rules: Rules) -> tuple[int, float]:
     """(posts, share of non-link text) of the largest run of look-alike blocks carrying a time."""
     return post_run(body, rules)[:2]
 
@@ -86,7 +91,7 @@ PARA_MIN = 15  # characters of such a block
 SENTENCE = re.compile(r"[。！？!?…”」]\s*$")
 
 
-def comment_area(posts_parent):
+def comment_area(posts_parent: HtmlElement) -> HtmlElement | None:
     """The comment-named element holding the posts (the posts' parent or an ancestor), or None."""
     for el in (posts_parent, *posts_parent.iterancestors()):
         if el.tag in ("body", "html"):
@@ -99,7 +104,7 @@ def comment_area(posts_parent):
 BLOCK_CHILDREN = frozenset(("p", "div", "section", "article", "ul", "ol", "table", "li", "blockquote"))
 
 
-def _own_line(el) -> str:
+def _own_line(el: HtmlElement) -> str:
     """The text of an element outside its block children (a paragraph's words)."""
     parts = [el.text or ""]
     for child in el:
@@ -111,7 +116,7 @@ def _own_line(el) -> str:
     return WS.sub("", "".join(parts))
 
 
-def article_before(body, area) -> bool:
+def article_before(body: HtmlElement, area: HtmlElement) -> bool:
     """Whether an article stands before `area` on the page: the page's headline (its first
     `<h1>`, else `<h2>`) outside the area, then ≥ 2 blocks of prose before the area starts."""
     heads = [h for tag in ("h1", "h2") for h in body.iter(tag)][:1]
@@ -131,7 +136,7 @@ def article_before(body, area) -> bool:
     return paras >= ARTICLE_PARAS
 
 
-def is_thread(root, lines: list[str] | None = None, rules: Rules | None = None) -> bool:
+def is_thread(root: HtmlElement | None, lines: list[str] | None = None, rules: Rules | None = None) -> bool:
     """Whether a parsed page is a thread; `lines`: the page flattened (html.flatten of the body).
 
     Posts in a comment-named area under an article (`article_before`) are the article's comments,
