@@ -25,6 +25,11 @@ from pipelines.timelimit import DEFAULT_TIME_BUDGET
 
 logger = logging.getLogger(__name__)
 
+# What the crawl's writer sets up in the corpus beside the core tables (import paths of
+# pipelines.store.Extension records): the pipelines' parts and the crawl's page roles, which
+# `docsites rebuild`/`merge` read (the `docsites` command names the same: docsites/cli.py).
+CORPUS_EXTENSIONS = (*defaults.CORPUS_EXTENSIONS, "crawler.pageroles.PAGE_ROLES")
+
 CONTACT = "https://github.com/docsites/docsites"   # set to a URL or mail address site owners can reach
 
 SETTINGS = {
@@ -32,6 +37,7 @@ SETTINGS = {
     "CORPUS_DB": defaults.CORPUS_DB,
     "KEEP_LANGUAGES": list(defaults.KEEP_LANGUAGES),
     "MIN_DOCUMENT_CHARS": defaults.MIN_DOCUMENT_CHARS,
+    "CORPUS_EXTENSIONS": list(CORPUS_EXTENSIONS),   # the corpus's parts beside the core tables
     # Dedup thresholds default to pipelines.dedup.DedupConfig (or what `docsites dedup --rebuild`
     # stored in the database); override any field as DEDUP_<FIELD>, e.g. DEDUP_NEAR_THRESHOLD = 0.6.
     "DOCSITES_PROCESSING": True,     # False: fetch and follow links only, store nothing (benchmark baseline)

@@ -28,6 +28,8 @@ import threading
 import time
 from concurrent.futures import Future
 
+from crawler.addon import CORPUS_EXTENSIONS
+
 logger = logging.getLogger(__name__)
 
 _STOP = "stop"
@@ -67,17 +69,17 @@ def _next_batch(jobs, batch_size: int, batch_wait: float) -> list:
     return batch
 
 
-def _serve(db_path, keep_languages, min_chars, batch_size, batch_wait, dedup_settings, profiles, jobs, results,
-           parent_pid):
+def _serve(db_path, keep_languages, min_chars, batch_size, batch_wait, dedup_settings, profiles, extensions, jobs,
+           results, parent_pid):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl process's to handle; we drain
-    from crawler.pageroles import PageHints  # registers the page_roles schema hook too
+    from crawler.pageroles import PageHints
     from crawler.profiles import load_profiles
     from pipelines import store
     from pipelines.dedup import DedupConfig, Deduplicator, stored_config
     from pipelines.ingest import Ingestor
     try:
-        db = store.open_db(db_path)
+        db = store.open_db(db_path, extensions=extensions)
         config = DedupConfig.from_settings(dedup_settings, stored_config(db))
         # a stored page read again (a re-homed duplicate) gets the hints of the crawl's own profiles
         hints = PageHints(db, load_profiles(*profiles)).hints
@@ -130,14 +132,16 @@ class WriterError(RuntimeError):
 class CorpusWriter:
     def __init__(self, db_path: str, keep_languages, min_chars: int, batch_size: int = 100,
                  dedup_settings: dict | None = None, batch_wait: float = 0.0, profiles_dir: str | None = None,
-                 base_urls: dict | None = None):
+                 base_urls: dict | None = None, extensions=None):
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
         self.jobs = ctx.Queue()
         self.results = ctx.Queue()
         self.process = ctx.Process(
             target=_serve, name="corpus-writer", daemon=True,
             args=(db_path, list(keep_languages), min_chars, max(1, batch_size), max(0.0, batch_wait),
-                  dict(dedup_settings or {}), (profiles_dir, dict(base_urls or {})), self.jobs, self.results,
+                  dict(dedup_settings or {}), (profiles_dir, dict(base_urls or {})),
+                  # the crawl's parts of the corpus (CORPUS_EXTENSIONS), by default its page roles too
+                  tuple(extensions if extensions is not None else CORPUS_EXTENSIONS), self.jobs, self.results,
                   os.getpid()))
         self.pending: dict[int, Future] = {}
         self.ids = itertools.count()

@@ -5,8 +5,10 @@ which site profile it belonged to.
 
 `docsites rebuild` and `merge` read it to leave a profile's listing pages out of extraction, as the
 crawl did, and to extract its document pages with the profile's hints, whatever host the site was
-served from. A table of its own, added through `store.SCHEMA_HOOKS`,
-because the core schema (`pipelines/store.py`) is shared by every input, not only crawls.
+served from. A table of its own, set up by the corpus extension `PAGE_ROLES`, because the core
+schema (`pipelines/store.py`) is shared by every input, not only crawls; the crawl and the
+`docsites` command name it where they open a corpus (crawler/addon.py CORPUS_EXTENSIONS,
+docsites/cli.py), beside pipelines.defaults.CORPUS_EXTENSIONS.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import logging
 
 from crawler import profiles as profiles_mod
 from crawler.profiles import LISTING_ROLES
-from pipelines import ingest, store
+from pipelines import store
 from pipelines.model import Page, SiteHints
 
 logger = logging.getLogger(__name__)
@@ -91,12 +93,11 @@ def _shipped_profiles() -> dict:
 
 
 def stored_page_hints(db, page: Page) -> SiteHints | None:
-    """`ingest.HINTS_LOOKUPS` entry: the hints a stored page is extracted again with (re-homing a
-    duplicate, `docsites dedup --explain`), the same `docsites rebuild` gives it."""
+    """PAGE_ROLES' hints: the hints a stored page is extracted again with (re-homing a duplicate,
+    `docsites dedup --explain`) when no profiles were named, the same `docsites rebuild` gives it."""
     return PageHints(db, _shipped_profiles())(page)[1]
 
 
-if ensure_schema not in store.SCHEMA_HOOKS:
-    store.SCHEMA_HOOKS.append(ensure_schema)
-if stored_page_hints not in ingest.HINTS_LOOKUPS:
-    ingest.HINTS_LOOKUPS.append(stored_page_hints)
+# The corpus extension: the page_roles table, and the shipped profiles' hints for stored pages
+# (`pipelines.ingest.stored_hints`).
+PAGE_ROLES = store.Extension("page_roles", ensure_schema, hints=stored_page_hints)

@@ -47,8 +47,9 @@ class CorpusPipeline:
     def __init__(self, db_path: str, keep_languages, min_chars: int, crawler=None,
                  workers: int = 0, batch_size: int = 100, dedup_settings: dict | None = None,
                  batch_wait: float = 0.0, profiles_dir: str | None = None, base_urls: dict | None = None,
-                 time_budget: float | None = DEFAULT_TIME_BUDGET):
+                 time_budget: float | None = DEFAULT_TIME_BUDGET, extensions=None):
         self.db_path = db_path
+        self.extensions = extensions  # what the writer sets up in the corpus (CORPUS_EXTENSIONS)
         self.time_budget = time_budget  # seconds per page in extraction (EXTRACT_TIME_BUDGET)
         self.profiles = (profiles_dir, base_urls or {})  # the writer re-reads stored pages with them
         self.keep_languages = keep_languages
@@ -78,7 +79,8 @@ class CorpusPipeline:
                        batch_wait=s.getfloat("WRITER_BATCH_WAIT"),
                        # DEDUP_* settings (DEDUP_NEAR_THRESHOLD, …) over the database's stored ones
                        dedup_settings={k: v for k, v in s.items() if k.startswith("DEDUP_")},
-                       profiles_dir=s.get("SITE_PROFILES_DIR"), base_urls=s.getdict("SITE_BASE_URLS"))
+                       profiles_dir=s.get("SITE_PROFILES_DIR"), base_urls=s.getdict("SITE_BASE_URLS"),
+                       extensions=s.getlist("CORPUS_EXTENSIONS"))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -86,7 +88,7 @@ class CorpusPipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.writer = CorpusWriter(self.db_path, self.keep_languages, self.min_chars, self.batch_size,
-                                   self.dedup_settings, self.batch_wait, *self.profiles)
+                                   self.dedup_settings, self.batch_wait, *self.profiles, extensions=self.extensions)
         self.writer.open()
         self.pool = ExtractionPool(self.workers, warm_up=WARM_UP_PAGE, time_budget=self.time_budget)
         self.pool.wait_ready()

@@ -16,6 +16,10 @@ import click
 from pipelines import defaults, store
 
 DEFAULT_DB = defaults.CORPUS_DB
+# What every verb that writes a corpus sets up in it: the pipelines' parts and the crawler's page
+# roles (which pages were listings and which profile each belongs to: rebuild, merge and
+# re-homing read them), as the crawl does (crawler/addon.py CORPUS_EXTENSIONS).
+CORPUS_EXTENSIONS = (*defaults.CORPUS_EXTENSIONS, "crawler.pageroles.PAGE_ROLES")
 
 
 def fail(message: str):
@@ -25,7 +29,7 @@ def fail(message: str):
 
 def open_db_or_fail(path: str):
     try:
-        return store.open_db(path)
+        return store.open_db(path, extensions=CORPUS_EXTENSIONS)
     except store.StoreError as e:
         fail(str(e))
 

@@ -2,8 +2,7 @@
 
 A fetched or saved page flows through:  decode -> extract -> convert -> langid -> dedup -> store.
 `pipelines.ingest.Ingestor` runs the whole chain; each stage is a small module named by its task.
+Which parts a corpus has beyond its core tables is named when it is opened
+(`store.open_db(path, extensions=…)`, default `defaults.CORPUS_EXTENSIONS`), never by what a
+process imported.
 """
-
-# The full-text index (pipelines/search.py) registers its schema hook on import, so every
-# store.open_db creates it, whichever stages a process happens to import.
-from . import search as _search  # noqa: E402,F401

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -50,7 +50,8 @@ class Ingestor:
                  hints: HintsLookup | None = None) -> None:
         self.db = db
         # page -> SiteHints for a stored page read again (a re-homed duplicate): the profiles the
-        # corpus was crawled with (crawler.pageroles.PageHints); default: the shipped profiles
+        # corpus was crawled with (crawler.pageroles.PageHints); default: what the extensions the
+        # corpus was opened with know (`stored_hints`)
         self.hints = hints or (lambda page: stored_hints(db, page))
         self.boilerplate = SiteBoilerplate(db)  # the sites' chrome lines, learned page by page
         self.keep_languages = tuple(keep_languages)
@@ -319,15 +320,12 @@ def warm_up() -> None:
     run_extraction(Page(url="http://warm-up.invalid/", body=body.encode("utf-8")))
 
 
-# Where a stored page's site hints come from when it is extracted again: callables (db, page) ->
-# SiteHints or None. The crawler package, which knows the site profiles, registers one
-# (crawler/pageroles.py), as it registers its schema in store.SCHEMA_HOOKS; the first answer wins.
-HINTS_LOOKUPS: list[Callable[[sqlite_utils.Database, Page], SiteHints | None]] = []
-
-
 def stored_hints(db: sqlite_utils.Database, page: Page) -> SiteHints | None:
-    for lookup in HINTS_LOOKUPS:
-        if (hints := lookup(db, page)) is not None:
+    """The hints a stored page is extracted again with: the first answer of the `hints` of the
+    extensions `db` was opened with (the crawler's page roles know the site profiles:
+    crawler/pageroles.py); None when none knows the page."""
+    for extension in store.extensions_of(db):
+        if extension.hints is not None and (hints := extension.hints(db, page)) is not None:
             return hints
     return None
 

@@ -37,11 +37,11 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import sqlite_utils
+
+from . import store
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def _schema_sql() -> list[str]:
 
 
 def ensure_search_schema(db: sqlite_utils.Database) -> None:
-    """store.SCHEMA_HOOKS entry: create the index and its triggers (filled if new), and index what
+    """SEARCH_INDEX's schema: create the index and its triggers (filled if new), and index what
     was written since docsites last had the corpus open (`flush`).
 
     DOCSITES_SEARCH_INDEX=0 in the environment skips creating it (bulk loads that measure
@@ -196,11 +196,9 @@ def flush(db: sqlite_utils.Database) -> int:
     return n
 
 
-@contextmanager
-def deferred_indexing(db: sqlite_utils.Database) -> Iterator[None]:
-    """store.TRANSACTION_HOOKS entry: the documents an outermost transaction wrote are indexed
-    together just before its COMMIT. On an exception the transaction rolls back, marks too."""
-    yield
+def deferred_indexing(db: sqlite_utils.Database) -> None:
+    """SEARCH_INDEX before every COMMIT: the documents an outermost transaction wrote are indexed
+    together just before it commits. On an exception the transaction rolls back, marks too."""
     flush(db)
 
 
@@ -348,12 +346,6 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("docsites_snippet", 2, lambda t, q: snippet(t, q or ""), deterministic=True)
 
 
-def _register_hook() -> None:
-    from . import store
-    if ensure_search_schema not in store.SCHEMA_HOOKS:
-        store.SCHEMA_HOOKS.append(ensure_search_schema)
-    if deferred_indexing not in store.TRANSACTION_HOOKS:
-        store.TRANSACTION_HOOKS.append(deferred_indexing)
-
-
-_register_hook()
+# The corpus extension (pipelines.defaults.CORPUS_EXTENSIONS): the index, kept current by every
+# transaction of a corpus opened with it.
+SEARCH_INDEX = store.Extension("search", ensure_search_schema, before_commit=deferred_indexing)

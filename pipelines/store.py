@@ -8,27 +8,39 @@ Tables (see docs/architecture.md):
   rejected    what was fetched and kept out, with a reason code
   crawl_runs  one row per crawl or ingest run
 
+Extensions: the parts of a corpus beyond these tables (the dedup index, the sites' boilerplate, the
+full-text index, the crawler's page roles) are `Extension` records, named when a corpus is opened
+(`open_db(path, extensions=…)`, default `pipelines.defaults.CORPUS_EXTENSIONS`): which tables a
+corpus has never depends on what a process happened to import.
+
 Invariant: every (url, part) that came out of a fetched page sits in exactly one of documents,
 duplicates and rejected. `record_*` keep it by deleting the other two rows in the same transaction.
 WAL mode, and every write in a transaction, so a kill never leaves a half-written page behind.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
 import sqlite3
 import threading
 import urllib.parse
+import weakref
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 import zstandard
 
+from . import defaults
 from .model import REPORT_FIELDS, REPORT_LISTS, Document, Page, Rejection, document_id, utcnow
+
+if TYPE_CHECKING:
+    from .model import SiteHints
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +51,50 @@ OUTCOME_TABLES = ("documents", "duplicates", "rejected")
 
 class StoreError(Exception):
     """The database cannot be opened or written; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A part of a corpus beyond the core tables, set up by whoever opens the corpus and names it.
+
+    ensure_schema(db): create (idempotent) its tables, indexes and triggers; run by `ensure_schema`
+    after the core schema, in the order the extensions are named.
+    before_commit(db): optional; run at the end of every outermost `transaction`, before COMMIT, and
+    not when the transaction rolls back (the search index indexes a batch's documents at once).
+    hints(db, page): optional; the SiteHints a stored page is extracted again with, or None
+    (`pipelines.ingest.stored_hints` asks the corpus's extensions in order; the first answer wins).
+    """
+    name: str
+    ensure_schema: Callable[[sqlite_utils.Database], None]
+    before_commit: Callable[[sqlite_utils.Database], None] | None = None
+    hints: Callable[[sqlite_utils.Database, Page], SiteHints | None] | None = None
+
+
+def load_extensions(specs: Iterable[Extension | str]) -> tuple[Extension, ...]:
+    """Extension records from `specs`: records, or their import paths ("package.module.NAME"), which
+    are imported here, when a corpus is opened, so a list of them costs nothing to name."""
+    loaded = []
+    for spec in specs:
+        extension = spec
+        if isinstance(spec, str):
+            module, _, name = spec.rpartition(".")
+            try:
+                extension = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError, ValueError) as e:
+                raise StoreError(f"corpus extension {spec!r}: cannot be loaded ({e})") from e
+        if not isinstance(extension, Extension):
+            raise StoreError(f"corpus extension {spec!r} is not a pipelines.store.Extension")
+        loaded.append(extension)
+    return tuple(loaded)
+
+
+# the extensions each open corpus was set up with (ensure_schema), for `transaction` and `stored_hints`
+_EXTENSIONS: weakref.WeakKeyDictionary[sqlite_utils.Database, tuple[Extension, ...]] = weakref.WeakKeyDictionary()
+
+
+def extensions_of(db: sqlite_utils.Database) -> tuple[Extension, ...]:
+    """The extensions `db` was opened with (none for a database opened otherwise)."""
+    return _EXTENSIONS.get(db, ())
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -127,10 +183,12 @@ def open_readonly(path: str) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def open_db(path: str) -> sqlite_utils.Database:
-    """Open (creating and migrating if needed) the corpus database at `path`. A file that is not a
-    docsites corpus (another application's database, not a database at all) is refused with
-    StoreError before anything is written to it."""
+def open_db(path: str, extensions: Iterable[Extension | str] = defaults.CORPUS_EXTENSIONS) -> sqlite_utils.Database:
+    """Open (creating and migrating if needed) the corpus database at `path`, with the parts named in
+    `extensions` (Extension records or their import paths) set up. A file that is not a docsites
+    corpus (another application's database, not a database at all) is refused with StoreError
+    before anything is written to it, as is an extension that cannot be loaded."""
+    extensions = load_extensions(extensions)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise StoreError(f"cannot open database {path}: folder {folder} does not exist")
@@ -144,13 +202,16 @@ def open_db(path: str) -> sqlite_utils.Database:
         # With WAL, NORMAL still never corrupts the file and survives a killed process; only a
         # power cut can lose the last commits. FULL would fsync on every commit.
         db.execute("PRAGMA synchronous = NORMAL")
-        ensure_schema(db)
+        ensure_schema(db, extensions)
     except sqlite_utils.db.sqlite3.DatabaseError as e:  # not a database, locked, read-only …
         raise StoreError(f"cannot open database {path}: {e}") from e
     return db
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
+def ensure_schema(db: sqlite_utils.Database, extensions: Iterable[Extension | str] = defaults.CORPUS_EXTENSIONS) -> None:
+    """The core schema, then each extension's, in order; `transaction(db)` then runs the extensions'
+    `before_commit` and `pipelines.ingest.stored_hints` asks their `hints`."""
+    extensions = load_extensions(extensions)
     if db.journal_mode != "wal" and db.memory is False:
         db.enable_wal()
     tables = set(db.table_names())
@@ -203,9 +264,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db.table("pages").create_index(["final_url"], if_not_exists=True)
         if "_schema" not in tables:
             db.table("_schema").insert({"version": SCHEMA_VERSION}, pk="version")
-    # Later stages (dedup index, full-text search) add their own tables through these hooks.
-    for hook in SCHEMA_HOOKS:
-        hook(db)
+    for extension in extensions:
+        extension.ensure_schema(db)
+    _EXTENSIONS[db] = extensions
 
 
 # The columns of `documents`, in order. What facets, filters and sorts read over many rows comes
@@ -284,26 +345,19 @@ def _migrate_documents(db: sqlite_utils.Database) -> None:
                    [*meta.values(), rowid])
 
 
-# Callables taking the Database, run after the core schema exists (idempotent).
-SCHEMA_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
-
-# Callables taking the Database and returning a context manager, entered inside every outermost
-# `transaction` around its body: work a later stage defers to the end of a transaction (the
-# search index indexes a batch of documents at once, pipelines/search.py) happens before COMMIT.
-TRANSACTION_HOOKS: list[Callable[[sqlite_utils.Database], AbstractContextManager[object]]] = []
-
-
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A transaction, or a savepoint inside the one already open."""
+    """A transaction, or a savepoint inside the one already open. An outermost one runs the
+    `before_commit` of the extensions `db` was opened with after its body, before COMMIT."""
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    with db.atomic(), ExitStack() as hooks:
-        for hook in TRANSACTION_HOOKS:
-            hooks.enter_context(hook(db))
+    with db.atomic():
         yield db
+        for extension in extensions_of(db):
+            if extension.before_commit is not None:
+                extension.before_commit(db)
 
 
 # zstd level 3 compresses an HTML page about 5x faster than zlib level 6, and smaller (measured on

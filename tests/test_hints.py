@@ -245,14 +245,15 @@ def test_ingest_uses_the_hints_of_the_profile_owning_the_url(tmp_path):
 def test_a_stored_page_is_read_again_with_its_hints(tmp_path):
     """Re-homing a duplicate and `dedup --explain` re-extract one stored page: with the hints the
     page was stored with (here by the URL's host, as ingest gave them)."""
-    import crawler.pageroles  # noqa: F401 - registers the lookup, as the crawler and the CLI do
+    from docsites.cli import CORPUS_EXTENSIONS
     from pipelines.ingest import reextract_part
     saved = tmp_path / "article.html"
     saved.write_text(STOP, encoding="utf-8")
     db_path = str(tmp_path / "c.db")
     url = "https://www.laojin123.com/article/9003"
     assert CliRunner().invoke(cli, ["ingest", str(saved), "--url", url, "--db", db_path]).exit_code == 0
-    assert reextract_part(store.open_db(db_path), url, 0).text == "\n".join(BODY)
+    # a corpus opened as the CLI opens it: its page roles know the site profiles
+    assert reextract_part(store.open_db(db_path, extensions=CORPUS_EXTENSIONS), url, 0).text == "\n".join(BODY)
 
 
 def test_dedup_rebuild_reads_a_duplicate_again_with_its_hints(tmp_path):

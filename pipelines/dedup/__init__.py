@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlite_utils
 
+from .. import store
 from ..model import Document
 from . import minhash
 
@@ -175,7 +176,7 @@ def judge(ov: dict, config: DedupConfig) -> tuple[str, float] | None:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Schema hook (store.SCHEMA_HOOKS): the persistent LSH index. Bands are a WITHOUT ROWID table
+    """The persistent LSH index (the corpus extension DEDUP_INDEX). Bands are a WITHOUT ROWID table
     keyed (h, key): one B-tree serves both the lookup by band key and the removal of a document."""
     with db.atomic():
         for statement in SCHEMA:
@@ -206,13 +207,8 @@ def stored_config(db: sqlite_utils.Database) -> DedupConfig:
     return DedupConfig(**{k: v for k, v in json.loads(row[0]).items() if k in known})
 
 
-def _register_hook() -> None:
-    from .. import store
-    if ensure_schema not in store.SCHEMA_HOOKS:
-        store.SCHEMA_HOOKS.append(ensure_schema)
-
-
-_register_hook()
+# The corpus extension (pipelines.defaults.CORPUS_EXTENSIONS): the index every corpus has.
+DEDUP_INDEX = store.Extension("dedup", ensure_schema)
 
 
 class IndexMismatch(ValueError):

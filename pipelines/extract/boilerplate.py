@@ -2,7 +2,7 @@
 is that site's chrome (a footer, a download prompt worded in a way no rule knows), and is cut from
 its documents.
 
-The model lives in corpus.db (tables below, created through `store.SCHEMA_HOOKS`) and is learned
+The model lives in corpus.db (tables below, created by the corpus extension `BOILERPLATE`) and is learned
 and applied in one place, `Ingestor.store`, which the crawl's writer, `docsites ingest`, `rebuild`
 and `merge` all call: a page's documents are counted (`learn`), then cut (`strip`) with the model
 as it stands after that page. Extraction itself (worker processes) never sees the model: it runs
@@ -233,5 +233,5 @@ class SiteBoilerplate:
         return replace(doc, text=text, quality=quality.signals(text, load()))
 
 
-if ensure_schema not in store.SCHEMA_HOOKS:
-    store.SCHEMA_HOOKS.append(ensure_schema)
+# The corpus extension (pipelines.defaults.CORPUS_EXTENSIONS): the model's tables in every corpus.
+BOILERPLATE = store.Extension("boilerplate", ensure_schema)
