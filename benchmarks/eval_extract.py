@@ -96,6 +96,21 @@ def fixtures():
     return items
 
 
+def twins():
+    """Invented pages in the style of sites the devsets do not hold (tests/fixtures/twins): the same
+    trap classes in other wording, order and markup, and pages that must survive (`keep-*`); per class."""
+    items = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "twins", "*"))):
+        if path.endswith(".gold.json"):
+            continue
+        with open(path.rsplit(".", 1)[0] + ".gold.json", encoding="utf-8") as f:
+            gold = json.load(f)
+        kind = "text" if path.endswith(".txt") else "html"
+        items.append((path, "http://twin.example/" + os.path.basename(path), kind, [g["text"] for g in gold],
+                      gold[0]["class"]))
+    return items
+
+
 def gold_by_page(path: str) -> dict[str, list[str]]:
     """A gold JSON-lines file: page -> its gold bodies, in file order."""
     gold = {}
@@ -149,11 +164,16 @@ def main():
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--metadata-only", action="store_true", help="only the report metadata section")
+    ap.add_argument("--twins-only", action="store_true", help="only the invented other-site pages")
     a = ap.parse_args()
+    if a.twins_only:
+        evaluate("invented other-site pages (tests/fixtures/twins)", twins(), a.jobs, a.show)
+        return
     report_metadata()
     if a.metadata_only:
         return
     evaluate("project fixtures (tests/fixtures/extract)", fixtures(), a.jobs, a.show)
+    evaluate("invented other-site pages (tests/fixtures/twins)", twins(), a.jobs, a.show)
     if os.path.isdir(SHARED):
         evaluate("../shared/devset/seeds", seeds(), a.jobs, a.show)
         if os.path.isdir(os.path.join(SHARED, "real-docsites")):

@@ -254,3 +254,42 @@ def test_a_short_document_keeps_its_heading(rules):
     assert clean.drop_title_echo([title, "电话 13800000000 王师傅"], title) == [title, "电话 13800000000 王师傅"]
     assert clean.clean_lines([title, "电话 13800000000 王师傅"], rules, title=title)[0] == title
     assert clean.drop_title_echo([title, LONG], title) == [LONG]  # a document of its own: the echo goes
+
+
+# -- generalised classes: read walls, preview limits, disclaimers, data sheets, tips by vocabulary --
+
+@pytest.mark.parametrize("line", [
+    "已阅读3页,剩余6页未读,点击阅读全文", "已读 2 页 还有 9 页", "还剩5页未看",
+    "本文共8页,当前仅展示前2页内容", "剩余内容需下载后查看 >>", "展开阅读全文 ∨", "点击查看完整内容", "广告", "【推广】",
+    "摘要:本篇内容来自网络投稿,仅代表作者个人观点,与本平台无关。",
+    "本文由网友投稿整理,文中观点不代表本站立场。",
+    "文档编码:A20931   文件大小:88KB   共5页   文件类型:DOC   所需下载券:3",
+])
+def test_generalised_chrome_lines(rules, line):
+    assert clean.is_chrome_line(line, rules)
+
+
+@pytest.mark.parametrize("line", [
+    "全部材料须登录系统后查看并确认,逾期未确认的视为放弃,由此产生的后果由申请人自行承担。",
+    "甲方:某某公司 乙方:某某物业 签订日期:2024年1月",
+    "该数据由用户提供,经核实后并不代表官方统计口径,仅供研究者参考使用,具体以统计局公布为准,请读者注意甄别。" * 2,
+    "调查显示,学生下载过需要充值的游戏,其中部分学生曾购买游戏金币。",
+])
+def test_generalised_rules_keep_document_lines(rules, line):
+    assert not clean.is_chrome_line(line, rules)
+
+
+def test_a_documents_own_warm_tips_list_stays(rules):
+    lines = ["温馨提示", "1、不要私拉乱接电线,不要在楼道内给电动车充电。", "2、使用取暖器时远离窗帘等可燃物,人走断电。", LONG]
+    assert clean.drop_tips(lines, rules) == lines
+
+
+def test_site_tips_after_a_tip_header_still_go(rules):
+    lines = ["温馨提示:", "1. 部分文件查看预览时可能显示异常,以下载后为准。", "2. 下载前请仔细阅读文档内容。", LONG]
+    assert clean.drop_tips(lines, rules) == [LONG]
+
+
+def test_a_long_paragraph_ending_in_dots_after_a_sentence_is_the_body_cut_off():
+    cut = "开头开门见山的写出了所要记叙的事情,好像是憋闷了许久的言语冲口而出," * 4 + "行文..."
+    assert clean.drop_teasers([LONG, cut]) == [LONG, cut]
+    assert clean.drop_teasers([LONG, "相关范文标题", cut]) == [LONG]

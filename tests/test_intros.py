@@ -40,3 +40,22 @@ def test_a_documents_closing_summary_stays():
 def test_a_collections_lead_after_a_label_in_the_same_paragraph_goes():
     line = "【#工作总结# 导语】时光飞逝,一年即将结束。以下是样例考网整理的个人工作总结范文,欢迎阅读参考!"
     assert intros.drop([line, DOC]) == [DOC]
+
+
+def test_plain_intro_addressing_the_reader_without_an_editor_word_goes():
+    lead = "在平平淡淡的日常中,报告的用途越来越大。这里给大家分享一些关于社会实践报告,方便大家学习。"
+    assert intros.drop([lead, DOC]) == [DOC]
+
+
+def test_outro_by_another_editor_word_and_closing_goes():
+    assert intros.drop([DOC, "以上内容就是编辑为各位精心准备的实践报告范文,如果觉得不错,记得转发给身边的朋友哦。"]) == [DOC]
+
+
+def test_a_speech_addressing_its_audience_stays():
+    line = "下面,我给大家讲三点意见,希望大家认真抓好落实。"
+    assert intros.drop([line, DOC]) == [line, DOC]
+
+
+def test_an_editorial_office_is_no_editor():
+    line = "以上稿件由编辑部统一审核,希望各单位按时报送。"
+    assert intros.drop([DOC, line]) == [DOC, line]

@@ -64,3 +64,19 @@ def test_rights_notice_after_a_limits_header_goes():
 def test_short_header_with_the_site_named_twice_goes():
     line = "声明:本文内容由用户自行上传,本网站不拥有所有权,如发现涉嫌版权的内容,欢迎举报。"
     assert notices.drop([line, DOC]) == [DOC]
+
+
+# -- generalised: a header by its word class, a first tip about files, a document's own 特别提示 --
+
+def test_a_header_of_the_class_not_in_the_list_opens_a_block():
+    # 特别说明 is no listed header: modifier (特别) + head noun (说明) makes it one
+    lines = ["【特别说明】", "一、文档下载后如有乱码,请使用WPS或Office2010以上版本打开。",
+             "二、本站仅提供存储空间,如发现侵权内容请联系客服删除。", DOC]
+    assert notices.drop(lines) == [DOC]
+
+
+def test_a_documents_own_special_notice_list_stays():
+    # about tickets and prices (file and shop words), never about the site itself
+    lines = [DOC, "特别提示", "1、优惠活动仅限5月17日至19日,请游客在规定的售票时间内购票参观游览。",
+             "2、各类门票价格请以当天售票窗口公布的价格为准。"]
+    assert notices.drop(lines) == lines

@@ -39,3 +39,20 @@ def test_paired_quotes_and_question_marks_in_text_stay():
 def test_editing_note_and_per_page_rights_note_are_cut_out():
     lines = ["社区工作计划(此文档为word格式,下载后可随意编辑修改!)", "一、工作目标。收集于网络,如有侵权请联系管理员删除加强服务。"]
     assert watermark.clean(lines) == ["社区工作计划", "一、工作目标。加强服务。"]
+
+
+def test_a_slogan_line_of_slogan_words_goes_but_a_heading_stays():
+    assert watermark.clean(["精品资料·用心整理", BODY]) == [BODY]
+    assert watermark.clean(["优质文档 倾情奉上", BODY]) == [BODY]
+    assert watermark.clean(["二、资料整理", BODY]) == ["二、资料整理", BODY]
+
+
+def test_a_site_url_spelt_out_with_spaces_goes_anywhere():
+    assert watermark.clean([BODY, "学.习.啦.w w w . x u e x i 1 2 3 . c o m", BODY]) == [BODY, BODY]
+
+
+def test_a_source_line_with_url_and_promo_words_goes_at_the_end_only():
+    src = "文档来源:某某范文网 www.sample-fanwen.cn 欢迎收藏"
+    assert watermark.clean([BODY, BODY, BODY, BODY, src]) == [BODY] * 4
+    contact = "单位网站:www.example.gov.cn"
+    assert watermark.clean([BODY, contact, BODY, BODY, BODY, BODY]) == [BODY, contact] + [BODY] * 4

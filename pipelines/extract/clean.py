@@ -52,14 +52,28 @@ def is_nav_line(line: str, rules: Rules) -> bool:
 
 
 KV_PAIR = re.compile(r"[^\s:：]{1,8}[:：]\S{0,24}")
+# a file's facts without a key: 共5页, 12页, 88KB, 3金币
+FILE_VALUE = re.compile(r"(共|全文)?[\d.,]+\s*(页|[KMG]B|[kmg]b|K|M|金币|积分|下载券|字|次)")
+# the vocabulary of a file's data sheet, in its keys: whatever a site calls them (文档编码, 所需下载券)
+FILE_KEY = re.compile(r"大小|页|格式|类型|编号|编码|ID|id|积分|金币|下载券|币|上传|时间|浏览|下载|阅读|价格|售价|分类|星级|评分|贡献")
+SHEET_SPLIT = re.compile(r"[\s•·|｜]+")
 
 
 def is_kv_line(line: str) -> bool:
     """A file's data sheet on one line, whatever its keys: four or more `key:value` pairs and
-    nothing else (文档格式:.doc 文档大小:45KB 收藏人数:2 评论次数:0 …); two or three pairs are
-    also a document's (甲方:… 乙方:…)."""
-    tokens = line.split()
-    return len(tokens) >= 4 and len(line) <= 200 and all(KV_PAIR.fullmatch(t) for t in tokens)
+    nothing else (文档格式:.doc 文档大小:45KB 收藏人数:2 评论次数:0 …); or three or more facts
+    (pairs and keyless values like 共5页), two of them keyed in a data sheet's vocabulary
+    (文档编码:A20931 文件大小:88KB 共5页 所需下载券:3). Two or three plain pairs are also a
+    document's (甲方:… 乙方:…)."""
+    if len(line) > 200:
+        return False
+    tokens = [t for t in SHEET_SPLIT.split(line) if t]
+    if len(tokens) >= 4 and all(KV_PAIR.fullmatch(t) for t in tokens):
+        return True
+    if len(tokens) < 3 or not all(KV_PAIR.fullmatch(t) or FILE_VALUE.fullmatch(t) for t in tokens):
+        return False
+    keyed = [t for t in tokens if KV_PAIR.fullmatch(t) and FILE_KEY.search(re.split("[:：]", t, maxsplit=1)[0])]
+    return len(keyed) >= 2
 
 
 def is_meta_line(line: str, rules: Rules) -> bool:
@@ -117,17 +131,31 @@ def drop_site_name(lines: list[str], rules: Rules) -> list[str]:
 
 
 def drop_tips(lines: list[str], rules: Rules) -> list[str]:
-    """A tip header (温馨提示:) and the numbered tips and contact lines right after it."""
+    """A tip header (温馨提示:) and the numbered tips right after it that talk about downloads,
+    files or the site (pipelines/extract/cleaning.yaml's vocabulary). A header followed by numbered
+    lines that do not (a safety notice's own `温馨提示` / `1、不要私拉乱接电线`) is the document's."""
+    vocab = notices.load()
     out, in_tips = [], False
-    for line in lines:
+    for i, line in enumerate(lines):
         if any(p.search(line) for p in rules.tip_headers):
-            in_tips = True
-            continue
-        if in_tips and (NUMBERED_TIP.match(line) and len(line) <= 150 and not is_prose_block(line)):
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if not (NUMBERED_TIP.match(nxt) and not _is_tip(nxt, vocab)):
+                in_tips = True
+                continue
+        if in_tips and NUMBERED_TIP.match(line) and _is_tip(line, vocab):
             continue
         in_tips = False
         out.append(line)
     return out
+
+
+def _is_tip(line: str, vocab) -> bool:
+    """A numbered tip of the site: short, and speaking its vocabulary (a site word, or two of the
+    site's and the file's words), not a document's own item."""
+    if is_prose_block(line):
+        return False
+    site, both = notices.talk(line, vocab)
+    return site >= 1 or both >= 2
 
 
 def is_prose_block(line: str) -> bool:
@@ -145,15 +173,23 @@ def drop_tail(lines: list[str], rules: Rules) -> list[str]:
     return lines
 
 
+TEASER_MAX = 100
+
+
 def drop_teasers(lines: list[str]) -> list[str]:
     """Related-document teasers at the end: a short title line, then a snippet ending in `...`."""
     end = len(lines)
     while end > 0:
         line = lines[end - 1]
         if re.search(r"(\.\.\.|…{1,2}|。。。)$", line) and end > 1:
+            prev = lines[end - 2]
+            titled = len(prev) <= 40 and not ends_sentence(prev)
+            # a teaser is a snippet under its title, or short; a long paragraph after a sentence,
+            # ending in `...`, is the body's own preview cut off
+            if not titled and len(line) > TEASER_MAX:
+                break
             end -= 1
-            prev = lines[end - 1]
-            if len(prev) <= 40 and not ends_sentence(prev) and end > 1:
+            if titled and end > 1:
                 end -= 1
             continue
         break

@@ -14,7 +14,7 @@ import re
 from .passes import Vocabulary, load
 
 # where a plain intro or outro can start a sentence (they are matched per sentence after this test)
-INTRO_START = re.compile(r"以下|下面|下文|本文|以上|上文|上面")
+INTRO_START = re.compile(r"以下|下面|下文|本文|以上|上文|上面|上述|这里|今天|接下来")
 SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
 MAX_PARAGRAPH = 400  # a longer paragraph holding such a sentence is the document quoting one
 

@@ -89,7 +89,8 @@ def _in_block(line: str, last: int, talked: bool, vocab: Vocabulary) -> tuple[bo
     if m:
         n = _number(m)
         site, both = talk(line, vocab)
-        return n > last and (site >= 1 or talked and both >= 2), n
+        # the first tip may speak only of files, if it does so densely (一、文档下载后如有乱码,请用WPS打开)
+        return n > last and (site >= 1 or (talked and both >= 2) or both >= 3), n
     return is_notice_line(line, vocab) or is_widget_line(line, vocab), last
 
 
@@ -107,7 +108,9 @@ def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
                 if not ok:
                     break
                 j += 1
-            if j > i + 1:
+            # a block of file talk only (门票价格以窗口公布为准) is a document's own list: one of
+            # its lines must speak of the site itself
+            if j > i + 1 and any(talk(x, vocab)[0] for x in lines[i + 1:j]):
                 i = j
                 continue
         elif (m := vocab.notice_lead.match(line)) and _is_notice_text(line[m.end():], vocab):

@@ -19,7 +19,7 @@ CLEANING_FILE = resources.files("pipelines.extract") / "cleaning.yaml"
 
 def alternation(words: Iterable[str]) -> re.Pattern:
     """One pattern matching any of `words`, longest first (so 版权所有 wins over 版权)."""
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)")
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,20 @@ class Vocabulary:
     editor_intro: re.Pattern
     plain_intro: re.Pattern
     spam_words: re.Pattern
+    slogan_words: re.Pattern
+    source_words: re.Pattern
 
 
 @functools.lru_cache(maxsize=2)
 def load(path: str | Traversable = CLEANING_FILE) -> Vocabulary:
     d = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
-    headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True))
-    long_headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True) if len(h) >= 4)
-    short_headers = "|".join(re.escape(h) for h in sorted(n["headers"], key=len, reverse=True) if len(h) < 4)
+    # the listed headers and every modifier + head noun of their class (特别说明, 下载必看)
+    words = set(n["headers"]) | {m + h for m in n.get("header_modifiers", []) for h in n.get("header_nouns", [])}
+    words = sorted(words, key=len, reverse=True)
+    headers = "|".join(re.escape(h) for h in words)
+    long_headers = "|".join(re.escape(h) for h in words if len(h) >= 4)
+    short_headers = "|".join(re.escape(h) for h in words if len(h) < 4)
     return Vocabulary(
         notice_header=re.compile(rf"^[【\[(（]?\s*({headers})\s*[】\]）)]?\s*[:：]?\s*$"),
         # inline only in brackets or for the long headers: `说明:` starts a document's sentences too
@@ -60,4 +65,6 @@ def load(path: str | Traversable = CLEANING_FILE) -> Vocabulary:
         editor_intro=re.compile(rf"{i['editor']}.{{0,12}}{i['gather']}.{{0,80}}{i['close']}"),
         plain_intro=re.compile(f"(?:{i['plain']})|(?:{i['collection']})|(?:{i['outro']})"),
         spam_words=alternation(t["spam_words"]),
+        slogan_words=alternation(w.get("slogan_words") or []),
+        source_words=alternation(w.get("source_words") or []),
     )
