@@ -293,3 +293,28 @@ def test_a_long_paragraph_ending_in_dots_after_a_sentence_is_the_body_cut_off():
     cut = "开头开门见山的写出了所要记叙的事情,好像是憋闷了许久的言语冲口而出," * 4 + "行文..."
     assert clean.drop_teasers([LONG, cut]) == [LONG, cut]
     assert clean.drop_teasers([LONG, "相关范文标题", cut]) == [LONG]
+
+
+@pytest.mark.parametrize("line", [
+    "《乡镇河长制工作总结》由用户上传分享,支持在线阅读,更多与《乡镇河长制工作总结(6页)》相关的文档请到某某文库查找。",
+    "预览中,请耐心等候……", "文档加载中,请您稍候", "文档收益归上传者所有 | 本文档如侵犯您的权益请点此认领",
+    "本站内容由网友自发贡献,本站不对其真实性负责。", "转载请标明出处:某某范文网",
+])
+def test_member_share_loading_revenue_and_disowning_lines_by_class(rules, line):
+    assert clean.is_chrome_line(line, rules)
+
+
+@pytest.mark.parametrize("line", [
+    "《安全生产法》由全国人民代表大会常务委员会发布,自2021年9月1日起施行,各单位要认真组织学习。",
+    "经核查,该项目收益归属于村集体经济组织,由村委会统一管理使用,任何个人不得截留挪用。",
+    "对因不可抗力造成的损失,本单位不承担赔偿责任,但应当及时通知对方并采取补救措施。",
+    "文章转载请注明出处,这是新闻出版行业的一项基本规范,也是尊重作者劳动成果的具体体现,各编辑部门和各位通讯员要严格执行。",
+])
+def test_class_rules_leave_a_documents_sentences(rules, line):
+    assert not clean.is_chrome_line(line, rules)
+
+
+def test_a_tip_block_between_two_sections_of_the_document_is_its_own(rules):
+    lines = ["二、作品要求:作品须围绕主题。", "注意事项", "1、参赛作品须为本人原创,不得侵犯他人著作权。",
+             "2、作品请上传至学校网站活动专栏,文件格式为JPG。", "三、评选办法:由评委进行评选。"]
+    assert clean.drop_tips(lines, rules) == lines

@@ -59,3 +59,11 @@ def test_a_speech_addressing_its_audience_stays():
 def test_an_editorial_office_is_no_editor():
     line = "以上稿件由编辑部统一审核,希望各单位按时报送。"
     assert intros.drop([DOC, line]) == [DOC, line]
+
+
+def test_an_editor_intro_that_closes_with_come_and_see_goes():
+    assert intros.drop(["小编今天为大家带来了几篇元旦晚会的主持词开场白,一起来看看吧!", DOC]) == [DOC]
+
+
+def test_an_outro_that_thanks_for_reading_goes():
+    assert intros.drop([DOC, "感谢您的阅读,本文由本站编辑整理,仅供参考。"]) == [DOC]

@@ -80,3 +80,17 @@ def test_a_documents_own_special_notice_list_stays():
     lines = [DOC, "特别提示", "1、优惠活动仅限5月17日至19日,请游客在规定的售票时间内购票参观游览。",
              "2、各类门票价格请以当天售票窗口公布的价格为准。"]
     assert notices.drop(lines) == lines
+
+
+def test_a_notice_block_between_two_sections_of_the_document_is_its_own():
+    lines = [DOC, "一、参赛对象:全校在校学生。", "二、作品要求:作品须围绕主题。", "注意事项",
+             "1、参赛作品须为本人原创,不得侵犯他人著作权,一经发现取消参赛资格。",
+             "2、作品请上传至学校网站活动专栏,文件格式为JPG,大小不超过10MB。", "三、评选办法:由评委进行评选。"]
+    assert notices.drop(lines) == lines
+    # the same block before the document starts is the site's
+    assert notices.drop(lines[3:6] + [DOC]) == [DOC]
+
+
+def test_circled_numbers_after_a_download_header():
+    lines = ["下载必看:", "①本站资源均为用户上传,仅供预览,下载后可编辑。", "②付费资源下载后不支持退款。", "③如有侵权,请联系客服删除。", DOC]
+    assert notices.drop(lines) == [DOC]

@@ -56,3 +56,9 @@ def test_html_page_with_site_pinyin_extracts_clean_and_truncated():
     assert not PINYIN.search(doc.text) and "来源于网友上传" not in doc.text and doc.truncated
     # an untoned syllable is not told from Latin in brackets: it stays
     assert doc.text.startswith("今年以来,我们(men)认真落实") and doc.traditional
+
+
+def test_pinyin_printed_with_script_g_and_full_width_brackets_goes():
+    from pipelines.extract import pinyin
+    text = "黨(dǎnɡ)員(yuán)學（xué）習（xí）心得,我對（duì）黨的理論有了認（rèn）識（shí）。"
+    assert pinyin.strip(text) == "黨員學習心得,我對黨的理論有了認識。"

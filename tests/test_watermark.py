@@ -56,3 +56,10 @@ def test_a_source_line_with_url_and_promo_words_goes_at_the_end_only():
     assert watermark.clean([BODY, BODY, BODY, BODY, src]) == [BODY] * 4
     contact = "单位网站:www.example.gov.cn"
     assert watermark.clean([BODY, contact, BODY, BODY, BODY, BODY]) == [BODY, contact] + [BODY] * 4
+
+
+def test_a_bracketed_source_note_is_cut_out_of_its_paragraph():
+    line = "一、认真备课。我坚持每课必备,深入钻研教材。【本文来自某某范文网,转载请保留出处】"
+    assert watermark.clean([line]) == ["一、认真备课。我坚持每课必备,深入钻研教材。"]
+    cited = "全年粮食产量增长2.1%(数据来源:国家统计局)。"
+    assert watermark.clean([cited]) == [cited]

@@ -139,7 +139,11 @@ def drop_tips(lines: list[str], rules: Rules) -> list[str]:
     for i, line in enumerate(lines):
         if any(p.search(line) for p in rules.tip_headers):
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            if not (NUMBERED_TIP.match(nxt) and not _is_tip(nxt, vocab)):
+            j = i + 1
+            while j < len(lines) and NUMBERED_TIP.match(lines[j]) and not notices.HEADING.match(lines[j]):
+                j += 1
+            if not (NUMBERED_TIP.match(nxt) and not _is_tip(nxt, vocab)) and not (
+                    out and notices.inside_document(out, lines[j] if j < len(lines) else None)):
                 in_tips = True
                 continue
         if in_tips and NUMBERED_TIP.match(line) and _is_tip(line, vocab):

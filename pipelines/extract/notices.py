@@ -94,6 +94,30 @@ def _in_block(line: str, last: int, talked: bool, vocab: Vocabulary) -> tuple[bo
     return is_notice_line(line, vocab) or is_widget_line(line, vocab), last
 
 
+HEADING = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]")
+
+
+def _heading_number(line: str) -> int:
+    """The number of a document's section heading (`三、评选办法` -> 3), or 0."""
+    m = HEADING.match(line)
+    if not m:
+        return 0
+    n = m.group(1)
+    if len(n) == 1:
+        return CHINESE_NUMBERS.index(n) + 1
+    tens, _, units = n.partition("十")
+    return (CHINESE_NUMBERS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMBERS.index(units) + 1 if units else 0)
+
+
+def inside_document(before: list[str], after: str | None) -> bool:
+    """Whether a block stands inside the document: the document's section headings run on across it
+    (`二、作品要求` before it, `三、评选办法` after it). A site's notice stands before the document
+    starts or after it ends, never between two of its sections (a contest's own 注意事项 does)."""
+    if not after or not (n := _heading_number(after)) or n < 2:
+        return False
+    return any(_heading_number(x) == n - 1 for x in before)
+
+
 def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
     vocab = vocab or load()
     out: list[str] = []
@@ -111,6 +135,10 @@ def drop(lines: list[str], vocab: Vocabulary | None = None) -> list[str]:
             # a block of file talk only (门票价格以窗口公布为准) is a document's own list: one of
             # its lines must speak of the site itself
             if j > i + 1 and any(talk(x, vocab)[0] for x in lines[i + 1:j]):
+                if inside_document(out, lines[j] if j < n else None):
+                    out.extend(lines[i:j])  # the document's own notes (a contest's 注意事项)
+                    i = j
+                    continue
                 i = j
                 continue
         elif (m := vocab.notice_lead.match(line)) and _is_notice_text(line[m.end():], vocab):

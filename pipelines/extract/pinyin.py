@@ -24,11 +24,13 @@ from pipelines.han import CLASS, HAN
 from . import convert
 
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# the IPA-looking a and g (ɑ, ɡ) that pinyin fonts and some converters print
+LETTERS = "ɑɡ"
 # one syllable: letters with at least one tone mark, at most 6 letters (zhuang)
-ANNOTATION = re.compile(rf"(?<={CLASS})[(（]([a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}})[)）]")
+ANNOTATION = re.compile(rf"(?<={CLASS})[(（]([a-zü{LETTERS}]{{0,5}}[{TONED}][a-zü{LETTERS}]{{0,5}})[)）]")
 # the same without the look-behind, which the engine would try at every position of a page: a
 # bracket is a literal it can skip to; the character before is checked on the few matches
-CANDIDATE = re.compile(rf"[(（][a-zü]{{0,5}}[{TONED}][a-zü]{{0,5}}[)）]")
+CANDIDATE = re.compile(rf"[(（][a-zü{LETTERS}]{{0,5}}[{TONED}][a-zü{LETTERS}]{{0,5}}[)）]")
 HAS_TONE = re.compile(f"[{TONED}]")
 MIN_ANNOTATIONS = 3  # fewer is a document quoting a reading
 MIN_CONVERTED_SHARE = 0.5  # of annotated characters, the share t2s changes
