@@ -318,3 +318,20 @@ def test_a_tip_block_between_two_sections_of_the_document_is_its_own(rules):
     lines = ["二、作品要求:作品须围绕主题。", "注意事项", "1、参赛作品须为本人原创,不得侵犯他人著作权。",
              "2、作品请上传至学校网站活动专栏,文件格式为JPG。", "三、评选办法:由评委进行评选。"]
     assert clean.drop_tips(lines, rules) == lines
+
+
+@pytest.mark.parametrize("marker", ["大家都在看", "为您推荐", "相似文档", "热门范文:", "你可能还喜欢", "看了本文的人还看了"])
+def test_tail_markers_by_class(rules, marker):
+    assert clean.drop_tail([LONG, marker, "某某工作总结范文"], rules) == [LONG]
+
+
+def test_a_heading_about_related_work_is_no_tail_marker(rules):
+    lines = [LONG, "相关工作开展情况", LONG]
+    assert clean.drop_tail(lines, rules) == lines
+
+
+def test_promo_sentence_by_class_cut_from_its_paragraph(rules):
+    line = "居民参与社区事务的热情明显提高。更多优质总结范文尽在某某范文网,欢迎下载使用。"
+    assert clean.drop_promos([line], rules) == ["居民参与社区事务的热情明显提高。"]
+    own = "更多的资料将在会后印发给各单位。"
+    assert clean.drop_promos([own], rules) == [own]
