@@ -21,9 +21,11 @@ databases that hold the docsites search index (`documents_fts`, pipelines/search
 """
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import re
+import sqlite3
 import types
 import urllib.parse
 from collections.abc import Mapping
@@ -31,10 +33,10 @@ from collections.abc import Mapping
 import markupsafe
 from datasette import hookimpl
 from datasette.facets import Facet
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils import await_me_maybe, escape_sqlite, path_with_added_args, path_with_removed_args
 
 from pipelines import search
-from pipelines.store import FACET_INDEX
+from pipelines.store import FACET_COLUMNS, FACET_TABLE
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,47 @@ def render_cell(value, column, table, database, datasette):
     return None
 
 
+# The condition Datasette's search box adds (datasette/filters.py, fts_table and fts_pk of metadata.yml)
+SEARCH_CONDITION = f"rowid in (select rowid from {search.FTS_TABLE} where {search.FTS_TABLE} match escape_fts(:search))"
+# A term in more than one document in this many is read in the order of the page
+COMMON_TERM = 7
+
+
+@hookimpl(hookwrapper=True)
+def filters_from_request(request, database, table, datasette):
+    """A common term's page newest first reads the dates index in order, not every match.
+
+    SQLite assumes `rowid in (select …)` holds 25 rows, so for `?_search=` it looks each match up
+    by rowid and sorts them all by `published` to keep the first 20, reading every column of every
+    match, the text included (40,000 texts for 科技 on 100,000 documents). For a term in more than
+    one document in seven, the condition becomes `+rowid in (…)` (the same rows; the `+` keeps
+    SQLite from looking them up by rowid), so the page walks `documents_published` from the newest
+    date and stops at the 21st match, and the count scans that narrow index. A rarer term keeps the
+    lookups: the walk would pass many dates per match."""
+    outcome = yield
+    if table != "documents" or not request.args.get("_search"):
+        return
+    sort = request.args.get("_sort") or request.args.get("_sort_desc")
+    if sort and sort != "published":
+        return
+    outcome.force_result([_read_in_date_order(r, request, database, datasette) for r in outcome.get_result()])
+
+
+def _read_in_date_order(result, request, database, datasette):
+    async def inner():
+        value = await await_me_maybe(result)
+        if not value or SEARCH_CONDITION not in value.where_clauses:
+            return value
+        matches, last = (await datasette.get_database(database).execute(
+            f"select (select count(*) from {search.FTS_TABLE} where {search.FTS_TABLE} match escape_fts(:search)), "
+            "(select max(rowid) from documents)", {"search": request.args["_search"]})).first()
+        if matches * COMMON_TERM > (last or 0):
+            i = value.where_clauses.index(SEARCH_CONDITION)
+            value.where_clauses[i] = "+" + SEARCH_CONDITION
+        return value
+    return inner
+
+
 # Long Chinese text in a narrow column is one character per line; give text and title room. On the
 # table page (body.table, not the row page) the columns a reader does not scan are left out of
 # sight: the row page, the JSON and CSV keep every column. A data: URL keeps the plugin free of a
@@ -120,204 +163,215 @@ def extra_css_urls(database, table, datasette):
     return []
 
 
-class YearFacet(Facet):
+# `select <every column> from documents <where …>`, the SQL Datasette hands a facet
+PAGE_SQL = re.compile(r"^\s*select .*? from (?:\[documents\]|documents)(?=\s|$)", re.S | re.I)
+# Query-string arguments that add no condition on a column (a search's condition is on rowid); any
+# other argument starting with _ (`_where`, `_next`, `_through`, `_fts_table`) may name any column.
+NO_COLUMN_ARGS = {"_search", "_searchmode", "_size", "_sort", "_sort_desc", "_nocount", "_nofacet", "_nosuggest",
+                  "_trace", "_col", "_nocol", "_labels", "_nolabels", "_shape", "_json", "_timelimit", "_nl",
+                  "_stream", "_dl", "_ttl", "_context"}
+
+
+def count_sql(column: str, array: bool, rows: str, size: int, facet: int = 0) -> str:
+    """The SQL counting the `size + 1` commonest values of `column` in `rows` (a table, or a
+    subquery in brackets): the items of a JSON array column, one per document, else its values."""
+    col = escape_sqlite(column)
+    if array:
+        # json_each runs once per distinct array (a few dozen: ["工作总结"], ["工作总结", "工作计划"], …),
+        # not once per document; `distinct` counts an item once in a document that repeats it
+        return (f"select {facet} as facet, value, sum(n) as count from (select distinct g.a, j.value, g.n from "
+                f"(select {col} as a, count(*) as n from {rows} group by {col}) as g, "
+                f"json_each(case when json_valid(g.a) then g.a else '[]' end) as j) "
+                f"group by value order by count desc, value limit {size + 1}")
+    return (f"select {facet} as facet, {col} as value, count(*) as count from {rows} "
+            f"where {col} is not null and {col} != '' group by {col} order by count desc, value limit {size + 1}")
+
+
+class NarrowFacet(Facet):
+    """What the plugin's facet types share: the rows to count are read from the narrow table of
+    the short columns (`store.FACET_TABLE`) when the filters allow, and counted under Datasette's
+    facet time limit; each value links to the filter that selects it."""
+
+    async def suggest(self):
+        return []
+
+    def sources(self, columns: list[str]) -> list[str]:
+        """SQL of `columns` of the rows the page shows, without order or limit: from the narrow table
+        (its rowid is the document's, and it is named `documents` for filters that name the table,
+        `json_each([documents].[doc_types])`), then from the page's own SQL, for filters on a column
+        the narrow table lacks (`text__contains`)."""
+        cols = ", ".join(escape_sqlite(c) for c in columns)
+        wide = f"select {cols} from ({self.sql})"
+        page = PAGE_SQL.match(self.sql)
+        if self.table != "documents" or not page or not set(columns) <= set(FACET_COLUMNS) or not self._narrow_filters():
+            return [wide]
+        # a common term's rows looked up by rowid: in the narrow table that costs less than a scan
+        where = self.sql[page.end():].replace("+" + SEARCH_CONDITION, SEARCH_CONDITION)
+        return [f"select {cols} from {FACET_TABLE} as documents{where}", wide]
+
+    def _narrow_filters(self) -> bool:
+        """Every condition of the page is on a column of the narrow table or on rowid. Known from
+        the query string, not from the SQL: Datasette writes `"text" like …`, and SQLite reads a
+        double-quoted name that is no column as a string, so a missing column would not fail."""
+        for key in self.request.args:
+            if key in NO_COLUMN_ARGS or key.startswith(("_facet", "_search_")):
+                continue
+            if key.startswith("_") and "__" not in key:
+                return False
+            if key not in FACET_COLUMNS and key.rsplit("__", 1)[0] not in FACET_COLUMNS:
+                return False
+        return True
+
+    async def count(self, columns: list[str], sql) -> list | None:
+        """Rows of `sql(source)` for the first source that runs; None if it timed out."""
+        sources = self.sources(columns)
+        for i, source in enumerate(sources):
+            try:
+                return (await self.ds.execute(
+                    self.database, sql(source), self.params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )).rows
+            except Exception as e:  # noqa: BLE001 - a timed-out facet is reported, not fatal
+                if e.__class__.__name__ == "QueryInterrupted":
+                    return None
+                if i + 1 == len(sources) or not isinstance(e, sqlite3.OperationalError):
+                    raise
+        return None
+
+    def whole_table(self, columns: list[str]) -> bool:
+        """No condition: every document counts, straight from the narrow table (and its indexes)."""
+        page = PAGE_SQL.match(self.sql)
+        return (self.table == "documents" and page is not None and not self.sql[page.end():].strip()
+                and set(columns) <= set(FACET_COLUMNS))
+
+    def values(self, rows, key, shown=lambda value: value) -> list[dict]:
+        """Datasette's facet results for `rows` (value, count): `key(value)` is the query-string
+        filter that selects a value; a selected value links to the page without it."""
+        pairs = self.get_querystring_pairs()
+        out = []
+        for row in rows:
+            value, k = str(row["value"]), key(row["value"])
+            selected = (k, value) in pairs
+            toggle = (path_with_removed_args(self.request, {k: value}) if selected
+                      else path_with_added_args(self.request, {k: value}))
+            out.append({"value": shown(row["value"]), "label": shown(row["value"]), "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected})
+        return out
+
+    def result(self, column: str, source: str, kind: str, values: list, truncated: bool) -> dict:
+        return {"name": column, "type": kind, "results": values, "hideable": source != "metadata",
+                "toggle_url": path_with_removed_args(self.request, {f"_facet_{self.type}": column}),
+                "truncated": truncated}
+
+    def columns(self) -> list[tuple[str, str]]:
+        """(column, source of the config) of each facet of this type asked for."""
+        out = {}
+        for c in self.get_configs():
+            out.setdefault(c["config"].get("column") or c["config"]["simple"], c["source"])
+        return list(out.items())
+
+
+def array_key(column: str, value) -> str:
+    """The filter selecting an array item: arraycontains compares the query's text with the items,
+    right for text (工作总结), never equal for numbers (years), which `contains` finds in the JSON."""
+    return f"{column}__arraycontains" if isinstance(value, str) else f"{column}__contains"
+
+
+class YearFacet(NarrowFacet):
     """Documents per year of an ISO date column (`published`): `{"year": "published"}`."""
 
     type = "year"
 
-    async def suggest(self):
-        return []
-
     async def facet_results(self):
         results, timed_out = [], []
-        args = dict(self.get_querystring_pairs())
         size = self.get_facet_size()
-        for source_and_config in self.get_configs():
-            config, source = source_and_config["config"], source_and_config["source"]
-            column = config.get("column") or config["simple"]
-            sql = f"""
-                select substr({escape_sqlite(column)}, 1, 4) as value, count(*) as count
-                from ({self.sql}) where {escape_sqlite(column)} glob '[0-9][0-9][0-9][0-9]*'
-                group by value order by value desc limit {size + 1}"""
-            try:
-                rows = (await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )).rows
-            except Exception as e:  # noqa: BLE001 - a timed-out facet is reported, not fatal
-                if e.__class__.__name__ == "QueryInterrupted":
-                    timed_out.append(column)
-                    continue
-                raise
-            key = f"{column}__startswith"
-            values = []
-            for row in rows[:size]:
-                selected = args.get(key) == row["value"]
-                toggle = (path_with_removed_args(self.request, {key: row["value"]}) if selected
-                          else path_with_added_args(self.request, {key: row["value"]}))
-                values.append({
-                    "value": row["value"], "label": row["value"], "count": row["count"],
-                    "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected,
-                })
-            results.append({
-                "name": column, "type": self.type, "results": values,
-                "hideable": source != "metadata",
-                "toggle_url": path_with_removed_args(self.request, {"_facet_year": column}),
-                "truncated": len(rows) > size,
-            })
+        for column, source in self.columns():
+            col = escape_sqlite(column)
+            rows = await self.count([column], lambda rows, col=col: (
+                f"select substr({col}, 1, 4) as value, count(*) as count from ({rows}) "
+                f"where {col} glob '[0-9][0-9][0-9][0-9]*' group by value order by value desc limit {size + 1}"))
+            if rows is None:
+                timed_out.append(column)
+                continue
+            values = self.values(rows[:size], lambda value, column=column: f"{column}__startswith")
+            results.append(self.result(column, source, self.type, values, len(rows) > size))
         return results, timed_out
 
 
-class TagsFacet(Facet):
+class TagsFacet(NarrowFacet):
     """Documents per item of a JSON array column (`doc_types`, `years`): `{"tags": "doc_types"}`."""
 
     type = "tags"
 
-    async def suggest(self):
-        return []
-
     async def facet_results(self):
         results, timed_out = [], []
-        pairs = self.get_querystring_pairs()
         size = self.get_facet_size()
-        for source_and_config in self.get_configs():
-            config, source = source_and_config["config"], source_and_config["source"]
-            column = config.get("column") or config["simple"]
-            col = escape_sqlite(column)
-            # the subquery is flattened: SQLite reads this one column of each matching row
-            sql = f"""
-                select j.value as value, count(*) as count
-                from ({self.sql}) as inner_rows, json_each(case when json_valid(inner_rows.{col})
-                                                       then inner_rows.{col} else '[]' end) as j
-                group by j.value order by count desc, value limit {size + 1}"""
-            try:
-                rows = (await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )).rows
-            except Exception as e:  # noqa: BLE001 - a timed-out facet is reported, not fatal
-                if e.__class__.__name__ == "QueryInterrupted":
-                    timed_out.append(column)
-                    continue
-                raise
-            values = []
-            for row in rows[:size]:
-                value = str(row["value"])
-                # arraycontains compares the query's text with the items: right for text (工作总结),
-                # never equal for numbers (years), which `contains` finds in the array's JSON
-                key = f"{column}__arraycontains" if isinstance(row["value"], str) else f"{column}__contains"
-                selected = (key, value) in pairs
-                toggle = (path_with_removed_args(self.request, {key: value}) if selected
-                          else path_with_added_args(self.request, {key: value}))
-                values.append({
-                    "value": value, "label": value, "count": row["count"],
-                    "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected,
-                })
-            results.append({
-                "name": column, "type": self.type, "results": values,
-                "hideable": source != "metadata",
-                "toggle_url": path_with_removed_args(self.request, {"_facet_tags": column}),
-                "truncated": len(rows) > size,
-            })
+        for column, source in self.columns():
+            rows = await self.count([column], lambda rows, column=column: count_sql(column, True, f"({rows})", size))
+            if rows is None:
+                timed_out.append(column)
+                continue
+            values = self.values(rows[:size], lambda value, column=column: array_key(column, value), shown=str)
+            results.append(self.result(column, source, self.type, values, len(rows) > size))
         return results, timed_out
 
 
-class OnePassFacet(Facet):
+class OnePassFacet(NarrowFacet):
     """Several facets counted in one pass over the matching rows: `{"onepass": "admin_level"}`,
     `{"onepass": "doc_types"}`, … in metadata.yml. A column holding JSON arrays counts its items
     (filter `col__arraycontains=工作总结`, or `col__contains=2023` for numbers), any other its values
     (`col=县`).
 
     Datasette runs one query per facet, and each visits every matching row again: for a common term
-    (40,000 of 100,000 documents) that is five more seeks per match, the page's largest cost. Here the
-    matching rows' facet columns are read once into a materialised temporary table, and each count
-    runs on that."""
+    (40,000 of 100,000 documents) that is five more seeks per match into a table whose rows are a
+    text each. Here the matching rows' facet columns are read once from the narrow facet table into a
+    materialised temporary table, and the counts run on that (in two queries side by side: the array
+    columns, the others)."""
 
     type = "onepass"
 
-    async def suggest(self):
-        return []
-
     async def facet_results(self):
-        configs = self.get_configs()
+        configs = self.columns()
         if not configs:
             return [], []
-        columns = list(dict.fromkeys(c["config"].get("column") or c["config"]["simple"] for c in configs))
-        sources = {c["config"].get("column") or c["config"]["simple"]: c["source"] for c in configs}
+        columns = [c for c, _ in configs]
         arrays = await self._array_columns(columns)
         size = self.get_facet_size()
-        cols = ", ".join(escape_sqlite(c) for c in columns)
-        parts = []
-        for i, column in enumerate(columns):
-            col = escape_sqlite(column)
-            if column in arrays:
-                parts.append(f"select * from (select {i} as facet, j.value as value, count(*) as count from m, "
-                             f"json_each(case when json_valid(m.{col}) then m.{col} else '[]' end) as j "
-                             f"group by j.value order by count desc, value limit {size + 1})")
-            else:
-                parts.append(f"select * from (select {i} as facet, {col} as value, count(*) as count from m "
-                             f"where {col} is not null and {col} != '' group by {col} "
-                             f"order by count desc, value limit {size + 1})")
-        counts = " union all ".join(parts)
-        # Through the covering index of the facet columns (pipelines/store.py FACET_INDEX) when the
-        # filters need nothing else: its narrow entries are scanned instead of seeking every matching
-        # row of the table. A filter on another column makes SQLite refuse the index: then as it is.
-        fast = re.sub(r"^(\s*select .*? from )(\[?documents\]?)(\s|$)", rf"\1\2 indexed by {FACET_INDEX}\3",
-                      self.sql, count=1, flags=re.S | re.I) if self.table == "documents" else self.sql
-        rows = None
-        for inner in dict.fromkeys([fast, self.sql]):
-            sql = f"with m as materialized (select {cols} from ({inner})) {counts}"
-            try:
-                rows = (await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )).rows
-                break
-            except Exception as e:  # noqa: BLE001 - a timed-out facet is reported, not fatal
-                if e.__class__.__name__ == "QueryInterrupted":
-                    return [], columns
-                if inner is self.sql or "no query solution" not in str(e) and "no such index" not in str(e):
-                    raise
-        pairs = self.get_querystring_pairs()
+        # in two queries Datasette runs side by side, on two of its threads: the array columns, the others
+        halves = [[i for i, c in enumerate(columns) if (c in arrays) == is_array] for is_array in (True, False)]
+        # the matching rows read once into `m`; with no condition, each count walks the narrow
+        # table's index of its column (store.FACET_INDEXED) in order
+        whole = self.whole_table(columns)
+        parts = await asyncio.gather(*(self.count([columns[i] for i in half], lambda rows, half=half: (
+            ("" if whole else f"with m as materialized ({rows}) ") + " union all ".join(
+                f"select * from ({count_sql(columns[i], columns[i] in arrays, FACET_TABLE if whole else 'm', size, i)})"
+                for i in half)))
+            for half in halves if half))
+        if any(rows is None for rows in parts):
+            return [], columns
         by_facet: dict[int, list] = {}
-        for row in rows:
+        for row in (row for rows in parts for row in rows):
             by_facet.setdefault(row["facet"], []).append(row)
         results = []
-        for i, column in enumerate(columns):
+        for i, (column, source) in enumerate(configs):
             found = by_facet.get(i, [])
-            values = []
-            for row in found[:size]:
-                value = str(row["value"])
-                if column not in arrays:
-                    key = column if not column.startswith("_") else f"{column}__exact"
-                else:  # arraycontains compares text with the items: never equal for numbers (years)
-                    key = f"{column}__arraycontains" if isinstance(row["value"], str) else f"{column}__contains"
-                selected = (key, value) in pairs
-                toggle = (path_with_removed_args(self.request, {key: value}) if selected
-                          else path_with_added_args(self.request, {key: value}))
-                shown = value if column in arrays else row["value"]  # array items as text, as Datasette's array facet
-                values.append({"value": shown, "label": shown, "count": row["count"],
-                               "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected})
-            results.append({
-                "name": column, "type": "array" if column in arrays else "column", "results": values,
-                "hideable": sources[column] != "metadata",
-                "toggle_url": path_with_removed_args(self.request, {"_facet_onepass": column}),
-                "truncated": len(found) > size,
-            })
+            if column in arrays:  # items as text, as Datasette's array facet shows them
+                values = self.values(found[:size], lambda value, column=column: array_key(column, value), shown=str)
+            else:
+                values = self.values(found[:size], lambda value, column=column: column if not column.startswith("_")
+                                     else f"{column}__exact")
+            results.append(self.result(column, source, "array" if column in arrays else "column", values,
+                                       len(found) > size))
         return results, []
 
     async def _array_columns(self, columns: list[str]) -> set[str]:
-        """The columns whose first non-empty value in the table is a JSON array."""
-        out = set()
-        for column in columns:
-            col = escape_sqlite(column)
-            row = (await self.ds.execute(
-                self.database, f"select {col} from {escape_sqlite(self.table)} where {col} is not null "
-                f"and {col} != '' limit 1", truncate=False)).rows
-            value = row[0][0] if row else None
-            if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
-                out.add(column)
-        return out
+        """The columns whose first non-empty value in the table is a JSON array (one query)."""
+        table = escape_sqlite(self.table)
+        firsts = ", ".join(f"(select {escape_sqlite(c)} from {table} where {escape_sqlite(c)} is not null "
+                           f"and {escape_sqlite(c)} != '' limit 1)" for c in columns)
+        row = (await self.ds.execute(self.database, f"select {firsts}", truncate=False)).rows[0]
+        return {c for c, value in zip(columns, row, strict=True)
+                if isinstance(value, str) and value.startswith("[") and value.endswith("]")}
 
 
 @hookimpl

@@ -229,8 +229,7 @@ def ensure_schema(db: sqlite_utils.Database, extensions: Iterable[Extension | st
             _create_documents(db, "documents")
         elif [c for c in db.table("documents").columns_dict if c in DOCUMENT_COLUMNS] != list(DOCUMENT_COLUMNS):
             _migrate_documents(db)
-        elif not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [FACET_INDEX]).fetchone():
-            ensure_facet_index(db)
+        ensure_facet_table(db)
         if "duplicates" not in tables:
             db.table("duplicates").create(
                 {
@@ -287,21 +286,85 @@ def _create_documents(db: sqlite_utils.Database, name: str) -> None:
     db.table(name).create_index(["url", "part"], unique=True, index_name="idx_documents_url_part")
     db.table(name).create_index(["content_hash"], index_name="idx_documents_content_hash")
     db.table(name).create_index(["site"], index_name="idx_documents_site")
-    ensure_facet_index(db, name)
 
 
-# Every column that facets count and filters test, in one covering index: counting facets over
-# many rows (a common search term, or the whole table) scans these narrow entries instead of
-# seeking each row in the table, whose rows are a text each (the Datasette plugin's onepass facets
-# use it: docsites/datasette_plugin.py).
-FACET_COLUMNS = ("site", "admin_level", "department", "region", "doc_date", "published", "lang",
+# The short columns that facets count and filters test, copied into the narrow table
+# `documents_facets` (one row of ~100 bytes per document, keyed by its rowid), where a search's
+# count and facets read them without visiting the rows of `documents`, each of which is a text.
+# Kept by plain-SQL triggers, as the search index is, so any SQLite tool can write the corpus; the
+# Datasette plugin's facets read it (docsites/datasette_plugin.py).
+FACET_COLUMNS = ("site", "admin_level", "department", "region", "doc_date", "published", "lang", "chars",
                  "traditional", "truncated", "doc_types", "years")
-FACET_INDEX = "idx_documents_facets"
+FACET_TABLE = "documents_facets"
+FACET_TRIGGERS = ("documents_facets_insert", "documents_facets_delete", "documents_facets_update")
+# The default facets (docsites/metadata.yml), indexed in the narrow table: the whole table's counts
+# walk an index in order instead of sorting every row.
+FACET_INDEXED = ("site", "doc_types", "admin_level", "department", "years")
+FACET_OBJECTS = (FACET_TABLE, *FACET_TRIGGERS, *(f"{FACET_TABLE}_{c}" for c in FACET_INDEXED))
+OLD_FACET_INDEX = "idx_documents_facets"  # the covering index it replaces
 
 
-def ensure_facet_index(db: sqlite_utils.Database, table: str = "documents") -> None:
+def _facet_schema_sql() -> list[str]:
     cols = ", ".join(f"[{c}]" for c in FACET_COLUMNS)
-    db.execute(f"CREATE INDEX IF NOT EXISTS {FACET_INDEX} ON [{table}] ({cols})")
+    new = ", ".join(f"new.[{c}]" for c in FACET_COLUMNS)
+    copy = f"INSERT OR REPLACE INTO {FACET_TABLE} (doc_rowid, {cols}) VALUES (new.rowid, {new}); "
+    changed = " OR ".join(f"old.[{c}] IS NOT new.[{c}]" for c in FACET_COLUMNS) + " OR old.rowid != new.rowid"
+    types = {int: "INTEGER", str: "TEXT"}
+    return [
+        f"CREATE TABLE IF NOT EXISTS {FACET_TABLE} (doc_rowid INTEGER PRIMARY KEY, "
+        + ", ".join(f"[{c}] {types[DOCUMENT_COLUMNS[c]]}" for c in FACET_COLUMNS) + ")",
+        f"CREATE TRIGGER IF NOT EXISTS documents_facets_insert AFTER INSERT ON documents BEGIN {copy}END",
+        f"CREATE TRIGGER IF NOT EXISTS documents_facets_delete AFTER DELETE ON documents "
+        f"BEGIN DELETE FROM {FACET_TABLE} WHERE doc_rowid = old.rowid; END",
+        f"CREATE TRIGGER IF NOT EXISTS documents_facets_update AFTER UPDATE ON documents WHEN {changed} "
+        f"BEGIN DELETE FROM {FACET_TABLE} WHERE doc_rowid = old.rowid; {copy}END",
+        *(f"CREATE INDEX IF NOT EXISTS {FACET_TABLE}_{c} ON {FACET_TABLE} ([{c}])" for c in FACET_INDEXED),
+    ]
+
+
+def _facet_objects(db: sqlite_utils.Database | sqlite3.Connection) -> dict[str, str]:
+    """The SQL of the narrow table, its triggers and indexes, as sqlite_master holds it."""
+    return dict(db.execute(f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(FACET_OBJECTS))})",
+                           FACET_OBJECTS).fetchall())
+
+
+def _facet_objects_expected() -> dict[str, str]:
+    return dict(zip(FACET_OBJECTS, (s.replace(" IF NOT EXISTS", "") for s in _facet_schema_sql()), strict=True))
+
+
+def facet_table_current(db: sqlite_utils.Database | sqlite3.Connection) -> bool:
+    """The narrow table and its triggers exist with the current columns, and hold one row per
+    document (a tool that writes `INSERT OR REPLACE` without `PRAGMA recursive_triggers` deletes the
+    replaced row without its delete trigger: then it holds one more). Reads only."""
+    if _facet_objects(db) != _facet_objects_expected():
+        return False
+    return db.execute(f"SELECT (SELECT count(*) FROM documents) = (SELECT count(*) FROM {FACET_TABLE})").fetchone()[0]
+
+
+def ensure_facet_table(db: sqlite_utils.Database) -> None:
+    """Create the narrow facet table and its triggers (filled from documents), replacing an older
+    layout, and bring it back in line with documents where a write bypassed its delete trigger."""
+    if facet_table_current(db):
+        return
+    cols = ", ".join(f"[{c}]" for c in FACET_COLUMNS)
+    schema = _facet_schema_sql()
+    if _facet_objects(db) == _facet_objects_expected():
+        # only rows out of step (triggers bypassed by INSERT OR REPLACE): those rows
+        db.execute(f"DELETE FROM {FACET_TABLE} WHERE doc_rowid NOT IN (SELECT rowid FROM documents)")
+        db.execute(f"INSERT INTO {FACET_TABLE} (doc_rowid, {cols}) SELECT rowid, {cols} FROM documents "
+                   f"WHERE rowid NOT IN (SELECT doc_rowid FROM {FACET_TABLE})")
+        return
+    # missing, of an older layout, or some trigger missing (writes may have gone unrecorded): made again
+    db.execute(f"DROP INDEX IF EXISTS {OLD_FACET_INDEX}")
+    for trigger in FACET_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute(f"DROP TABLE IF EXISTS {FACET_TABLE}")
+    table_and_triggers = 1 + len(FACET_TRIGGERS)
+    for statement in schema[:table_and_triggers]:
+        db.execute(statement)
+    db.execute(f"INSERT INTO {FACET_TABLE} (doc_rowid, {cols}) SELECT rowid, {cols} FROM documents")
+    for statement in schema[table_and_triggers:]:  # indexes, after the rows: faster
+        db.execute(statement)
 
 
 def report_metadata_row(doc: Document) -> dict:

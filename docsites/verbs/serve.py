@@ -42,7 +42,7 @@ def load_metadata(db_path: str, allow_sql: bool = True) -> dict:
 
 # Tables of the machinery, not of the corpus: kept out of the table lists (Datasette's
 # "hidden tables" link still shows them).
-INTERNAL_TABLES = re.compile(r"^(dedup_.*|_schema|.*_fts.*|page_roles|sqlite_.*)$")
+INTERNAL_TABLES = re.compile(r"^(dedup_.*|_schema|.*_fts.*|documents_facets|page_roles|sqlite_.*)$")
 
 
 def internal_tables(db_path: str) -> list[str]:
@@ -74,7 +74,8 @@ def glossary(table: dict) -> None:
 def index_state(db_path: str) -> tuple[bool, list[str]]:
     """(nothing for docsites to do before serving, problems with the index), read without writing.
     Work to do: a missing index, triggers of an older version, changes another tool wrote that
-    wait to be indexed, documents without the report metadata columns."""
+    wait to be indexed, documents without the report metadata columns, a narrow facet table
+    missing or out of step (store.facet_table_current)."""
     try:
         conn = store.connect_readonly(db_path)
     except store.StoreError as e:
@@ -88,6 +89,8 @@ def index_state(db_path: str) -> tuple[bool, list[str]]:
         if any("docsites_" in (have[t] or "") for t in search.TRIGGERS):
             return False, []
         if "doc_types" not in {r[1] for r in conn.execute("PRAGMA table_info(documents)")}:
+            return False, []
+        if not store.facet_table_current(conn):  # missing, older, or a write bypassed its triggers
             return False, []
 
         class _Ro:  # search.check wants execute() and table_names()
