@@ -224,13 +224,22 @@ def test_tables_read_well(served):
 
 
 def test_plain_sqlite_delete_and_update_then_serve(tmp_path):
-    """corpus.db written with Python's sqlite3 and no docsites function: serve finds what is there."""
+    """corpus.db written with Python's sqlite3 and no docsites function: serve finds what is there,
+    and its facets (read from the narrow facet table) count what is there."""
     path = str(tmp_path / "corpus.db")
     make_corpus(path)
     conn = sqlite3.connect(path)
+    cols = [c[0] for c in conn.execute("SELECT * FROM documents LIMIT 0").description]
+    heji = dict(zip(cols, conn.execute("SELECT * FROM documents WHERE url LIKE '%/heji.html'").fetchone()),
+                admin_level="区")
     with conn:
         conn.execute("DELETE FROM documents WHERE url LIKE '%/beijing.html'")
         conn.execute("UPDATE documents SET text = '乡村振兴战略全面推进。' WHERE url LIKE '%/jiaoyu.html'")
+        conn.execute("""UPDATE documents SET admin_level = '县', doc_types = '["工作总结", "工作计划"]'
+                        WHERE url LIKE '%/keji.html'""")
+        # the sqlite3 shell's way (no recursive_triggers): the replaced row goes without its delete trigger
+        conn.execute(f"INSERT OR REPLACE INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                     [heji[c] for c in cols])
     conn.close()
     server = Server(path)
     try:
@@ -239,8 +248,48 @@ def test_plain_sqlite_delete_and_update_then_serve(tmp_path):
         assert titles("乡村振兴") == {"学校教育工作计划"} and titles("立德树人") == set()
         hits = server.json("/corpus/search.json", q="鄉村振興", _shape="array")
         assert [h["title"] for h in hits] == ["学校教育工作计划"]
+
+        def facets(**args):
+            data = server.json("/corpus/documents.json", **args)["facet_results"]
+            return {name: {r["value"]: r["count"] for r in data[name]["results"]} for name in ("admin_level", "doc_types")}
+        assert facets() == {"admin_level": {"县": 1, "区": 1},
+                            "doc_types": {"工作总结": 1, "工作计划": 2, "述职报告": 1}}
+        assert facets(_search="科") == {"admin_level": {"县": 1}, "doc_types": {"工作总结": 1, "工作计划": 1}}
+        assert facets(_search="科", admin_level="县") == facets(_search="科")
+        assert facets(text__contains="乡村") == {"admin_level": {}, "doc_types": {"工作计划": 1}}
     finally:
         server.stop()
+
+
+def test_a_common_term_reads_no_text_it_does_not_show(tmp_path):
+    """The plan behind the page's speed: for a term in many documents, the page walks the dates index
+    and stops at its 21st match, and the facets read the narrow table, never a document row."""
+    from datasette.app import Datasette
+    from docsites.datasette_plugin import prepare_connection
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    ds = Datasette([path], metadata=load_metadata(path), settings={"trace_debug": True, "suggest_facets": False})
+
+    def queries(term):
+        data = asyncio.run(ds.client.get(f"/corpus/documents.json?_search={urllib.parse.quote(term)}&_trace=1")).json()
+        return [(t["sql"], t.get("params")) for t in data["_trace"]["traces"]]
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    prepare_connection(conn, "corpus", None)
+    plan = lambda sql, params: " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params or {}))  # noqa: E731
+    common = queries("科")  # 3 of 4 documents
+    page = next(q for q in common if q[0].startswith("select id,") and "order by published desc" in q[0])
+    assert "SCAN documents USING INDEX documents_published" in plan(*page)
+    # the facets: from the narrow table (named `documents` in the query, for filters that name the
+    # table), each match looked up by rowid there; the wide table is not in the query
+    facet_queries = [q for q in common if "from documents_facets as documents where" in q[0]]
+    assert len(facet_queries) == 2
+    for sql, params in facet_queries:
+        assert "from documents " not in sql and "SEARCH documents USING INTEGER PRIMARY KEY" in plan(sql, params)
+    rare = queries("量子计算机")  # no document: looked up by rowid
+    page = next(q for q in rare if q[0].startswith("select id,") and "order by published desc" in q[0])
+    assert "SEARCH documents USING INTEGER PRIMARY KEY" in plan(*page)
+    conn.close()
 
 
 def count_documents(path):

@@ -288,3 +288,83 @@ def test_a_read_only_corpus_can_be_served(tmp_path):
             proc.kill()
             proc.wait()
         os.chmod(folder, 0o755)
+
+
+def _facet_rows(path):
+    conn = sqlite3.connect(path)
+    try:
+        cols = ", ".join(store.FACET_COLUMNS)
+        facets = conn.execute(f"SELECT doc_rowid, {cols} FROM {store.FACET_TABLE} ORDER BY 1").fetchall()
+        documents = conn.execute(f"SELECT rowid, {cols} FROM documents ORDER BY 1").fetchall()
+        return facets, documents
+    finally:
+        conn.close()
+
+
+def _three_documents(db_path):
+    db = store.open_db(db_path)
+    from pipelines.model import Document
+    with store.transaction(db):
+        for key, level in (("a", "县"), ("b", "市"), ("c", "县")):
+            store.record_document(db, Document(url=f"http://wk.example/{key}", site="wk.example", title=key,
+                                               text=BODY, lang="zh", admin_level=level, doc_types=["工作总结"],
+                                               years=[2023]), content_hash=key)
+    db.close()
+
+
+def test_the_narrow_facet_table_follows_plain_sqlite_writes(db_path):
+    """documents_facets holds each document's short columns, kept by plain-SQL triggers: inserts,
+    updates and deletes from Python's sqlite3 with no docsites function registered keep it right."""
+    _three_documents(db_path)
+    facets, documents = _facet_rows(db_path)
+    assert facets == documents and len(facets) == 3
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE documents SET admin_level = '乡镇', years = '[2024]' WHERE url = 'http://wk.example/a'")
+        conn.execute("UPDATE documents SET text = '只改了正文' WHERE url = 'http://wk.example/b'")
+        conn.execute("DELETE FROM documents WHERE url = 'http://wk.example/c'")
+        conn.execute("INSERT INTO documents (id, url, part, text, site, admin_level) "
+                     "VALUES ('z', 'http://wk.example/z', 0, '外来的', 'other.example', '省')")
+    conn.close()
+    facets, documents = _facet_rows(db_path)
+    assert facets == documents
+    assert {(r[2], r[-1]) for r in facets} == {("乡镇", "[2024]"), ("市", "[2023]"), ("省", None)}
+    assert store.facet_table_current(sqlite3.connect(db_path))
+
+
+def test_a_replace_that_skips_the_delete_trigger_is_mended_when_opened(db_path):
+    """INSERT OR REPLACE without recursive_triggers (the sqlite3 shell's default) deletes the old row
+    without its delete trigger: one row too many in the narrow table until docsites next opens it."""
+    _three_documents(db_path)
+    conn = sqlite3.connect(db_path)
+    cols = [c[0] for c in conn.execute("SELECT * FROM documents LIMIT 0").description]
+    row = dict(zip(cols, conn.execute("SELECT * FROM documents WHERE url = 'http://wk.example/b'").fetchone()))
+    row["admin_level"] = "区"
+    with conn:
+        conn.execute(f"INSERT OR REPLACE INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                     [row[c] for c in cols])
+    assert not store.facet_table_current(conn)
+    conn.close()
+    facets, documents = _facet_rows(db_path)
+    assert len(facets) == len(documents) + 1
+    store.open_db(db_path).close()
+    facets, documents = _facet_rows(db_path)
+    assert facets == documents and sorted(r[2] for r in facets) == ["区", "县", "县"]
+
+
+def test_an_older_corpus_gets_the_narrow_table_and_loses_the_covering_index(db_path):
+    _three_documents(db_path)
+    conn = sqlite3.connect(db_path)
+    with conn:  # as a corpus of the previous version: a covering index, no narrow table
+        for name in store.FACET_TRIGGERS:
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(f"DROP TABLE {store.FACET_TABLE}")
+        conn.execute(f"CREATE INDEX {store.OLD_FACET_INDEX} ON documents (site, admin_level)")
+    conn.close()
+    store.open_db(db_path).close()
+    conn = sqlite3.connect(db_path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert set(store.FACET_OBJECTS) <= names and store.OLD_FACET_INDEX not in names
+    facets, documents = _facet_rows(db_path)
+    assert facets == documents and len(facets) == 3
