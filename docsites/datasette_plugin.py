@@ -13,7 +13,11 @@ databases that hold the docsites search index (`documents_fts`, pipelines/search
 * A `year` facet type (`{"year": "published"}` in metadata.yml) counts documents per year of an
   ISO date column and filters with `published__startswith=YEAR`.
 * A `onepass` facet type (the default facets of documents) counts several columns in one pass
-  over the matching rows, arrays by item.
+  over the matching rows, arrays by item. The facet types read the narrow table of the short
+  columns (`documents_facets`, pipelines/store.py) instead of the rows of documents when the
+  filters allow.
+* A search for a common term is written `+rowid in (…)`, so its page walks the dates index to its
+  21st match instead of sorting every match with its text (`filters_from_request`).
 * A `tags` facet type (`{"tags": "doc_types"}`) counts the items of a JSON array column and filters
   with Datasette's own `doc_types__arraycontains=工作总结` (numbers: `years__contains=2023`). Datasette's `array` facet does the same
   but its SQL drags every column of every matching row (`distinct j.value, inner.*`), the whole
@@ -21,7 +25,6 @@ databases that hold the docsites search index (`documents_fts`, pipelines/search
 """
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 import re
@@ -114,15 +117,17 @@ def filters_from_request(request, database, table, datasette):
     SQLite assumes `rowid in (select …)` holds 25 rows, so for `?_search=` it looks each match up
     by rowid and sorts them all by `published` to keep the first 20, reading every column of every
     match, the text included (40,000 texts for 科技 on 100,000 documents). For a term in more than
-    one document in seven, the condition becomes `+rowid in (…)` (the same rows; the `+` keeps
-    SQLite from looking them up by rowid), so the page walks `documents_published` from the newest
-    date and stops at the 21st match, and the count scans that narrow index. A rarer term keeps the
-    lookups: the walk would pass many dates per match."""
+    one document in seven, and no other condition, the condition becomes `+rowid in (…)` (the same
+    rows; the `+` keeps SQLite from looking them up by rowid), so the page walks
+    `documents_published` from the newest date and stops at the 21st match, and the count scans that
+    narrow index. A rarer term keeps the lookups (the walk would pass many dates per match), and so
+    does a search with filters (the walk would read each row the index passes to test them)."""
     outcome = yield
     if table != "documents" or not request.args.get("_search"):
         return
-    sort = request.args.get("_sort") or request.args.get("_sort_desc")
-    if sort and sort != "published":
+    if request.args.get("_sort", "published") != "published" or request.args.get("_sort_desc", "published") != "published":
+        return
+    if any(key not in NO_COLUMN_ARGS and not key.startswith("_facet") for key in request.args):
         return
     outcome.force_result([_read_in_date_order(r, request, database, datasette) for r in outcome.get_result()])
 
@@ -132,10 +137,14 @@ def _read_in_date_order(result, request, database, datasette):
         value = await await_me_maybe(result)
         if not value or SEARCH_CONDITION not in value.where_clauses:
             return value
-        matches, last = (await datasette.get_database(database).execute(
-            f"select (select count(*) from {search.FTS_TABLE} where {search.FTS_TABLE} match escape_fts(:search)), "
-            "(select max(rowid) from documents)", {"search": request.args["_search"]})).first()
-        if matches * COMMON_TERM > (last or 0):
+        db = datasette.get_database(database)
+        last = (await db.execute("select max(rowid) from documents")).first()[0] or 0
+        # counted up to the threshold only: a common term stops early
+        common = (await db.execute(
+            f"select count(*) from (select 1 from {search.FTS_TABLE} where {search.FTS_TABLE} "
+            f"match escape_fts(:search) limit :k)", {"search": request.args["_search"], "k": last // COMMON_TERM + 1},
+        )).first()[0] > last // COMMON_TERM
+        if common:
             i = value.where_clauses.index(SEARCH_CONDITION)
             value.where_clauses[i] = "+" + SEARCH_CONDITION
         return value
@@ -325,8 +334,7 @@ class OnePassFacet(NarrowFacet):
     Datasette runs one query per facet, and each visits every matching row again: for a common term
     (40,000 of 100,000 documents) that is five more seeks per match into a table whose rows are a
     text each. Here the matching rows' facet columns are read once from the narrow facet table into a
-    materialised temporary table, and the counts run on that (in two queries side by side: the array
-    columns, the others)."""
+    materialised temporary table, and the counts run on that."""
 
     type = "onepass"
 
@@ -337,20 +345,17 @@ class OnePassFacet(NarrowFacet):
         columns = [c for c, _ in configs]
         arrays = await self._array_columns(columns)
         size = self.get_facet_size()
-        # in two queries Datasette runs side by side, on two of its threads: the array columns, the others
-        halves = [[i for i, c in enumerate(columns) if (c in arrays) == is_array] for is_array in (True, False)]
         # the matching rows read once into `m`; with no condition, each count walks the narrow
-        # table's index of its column (store.FACET_INDEXED) in order
+        # table's index of its column (store.FACET_INDEXED) in order instead
         whole = self.whole_table(columns)
-        parts = await asyncio.gather(*(self.count([columns[i] for i in half], lambda rows, half=half: (
-            ("" if whole else f"with m as materialized ({rows}) ") + " union all ".join(
-                f"select * from ({count_sql(columns[i], columns[i] in arrays, FACET_TABLE if whole else 'm', size, i)})"
-                for i in half)))
-            for half in halves if half))
-        if any(rows is None for rows in parts):
+        counts = " union all ".join(
+            f"select * from ({count_sql(column, column in arrays, FACET_TABLE if whole else 'm', size, i)})"
+            for i, column in enumerate(columns))
+        rows = await self.count(columns, lambda rows: counts if whole else f"with m as materialized ({rows}) {counts}")
+        if rows is None:
             return [], columns
         by_facet: dict[int, list] = {}
-        for row in (row for rows in parts for row in rows):
+        for row in rows:
             by_facet.setdefault(row["facet"], []).append(row)
         results = []
         for i, (column, source) in enumerate(configs):

@@ -4,6 +4,8 @@ Tables (see docs/architecture.md):
   pages       every fetched response, body zstd-compressed (older rows: zlib), so extraction can be re-run
               offline; a request that got no response at all is a row too (status 0, `error` says why)
   documents   one row per distinct document
+  documents_facets  its short columns (site, admin_level, doc_types, years, …), one narrow row per
+              document kept by plain-SQL triggers, for facets that must not read the texts
   duplicates  a page's document that was not stored because another one is (`dup_of`)
   rejected    what was fetched and kept out, with a reason code
   crawl_runs  one row per crawl or ingest run

@@ -283,7 +283,7 @@ def test_a_common_term_reads_no_text_it_does_not_show(tmp_path):
     # the facets: from the narrow table (named `documents` in the query, for filters that name the
     # table), each match looked up by rowid there; the wide table is not in the query
     facet_queries = [q for q in common if "from documents_facets as documents where" in q[0]]
-    assert len(facet_queries) == 2
+    assert len(facet_queries) == 1
     for sql, params in facet_queries:
         assert "from documents " not in sql and "SEARCH documents USING INTEGER PRIMARY KEY" in plan(sql, params)
     rare = queries("量子计算机")  # no document: looked up by rowid
