@@ -230,7 +230,7 @@ def test_plain_sqlite_delete_and_update_then_serve(tmp_path):
     make_corpus(path)
     conn = sqlite3.connect(path)
     cols = [c[0] for c in conn.execute("SELECT * FROM documents LIMIT 0").description]
-    heji = dict(zip(cols, conn.execute("SELECT * FROM documents WHERE url LIKE '%/heji.html'").fetchone()),
+    heji = dict(zip(cols, conn.execute("SELECT * FROM documents WHERE url LIKE '%/heji.html'").fetchone(), strict=True),
                 admin_level="区")
     with conn:
         conn.execute("DELETE FROM documents WHERE url LIKE '%/beijing.html'")
@@ -265,6 +265,7 @@ def test_a_common_term_reads_no_text_it_does_not_show(tmp_path):
     """The plan behind the page's speed: for a term in many documents, the page walks the dates index
     and stops at its 21st match, and the facets read the narrow table, never a document row."""
     from datasette.app import Datasette
+
     from docsites.datasette_plugin import prepare_connection
     path = str(tmp_path / "corpus.db")
     make_corpus(path)

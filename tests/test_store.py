@@ -338,7 +338,7 @@ def test_a_replace_that_skips_the_delete_trigger_is_mended_when_opened(db_path):
     _three_documents(db_path)
     conn = sqlite3.connect(db_path)
     cols = [c[0] for c in conn.execute("SELECT * FROM documents LIMIT 0").description]
-    row = dict(zip(cols, conn.execute("SELECT * FROM documents WHERE url = 'http://wk.example/b'").fetchone()))
+    row = dict(zip(cols, conn.execute("SELECT * FROM documents WHERE url = 'http://wk.example/b'").fetchone(), strict=True))
     row["admin_level"] = "区"
     with conn:
         conn.execute(f"INSERT OR REPLACE INTO documents ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
