@@ -46,6 +46,7 @@ demo: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check pipelines crawler docsites tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 test-floor: $(FLOOR_STAMP) system-deps
@@ -53,4 +54,4 @@ test-floor: $(FLOOR_STAMP) system-deps
 	$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) *.egg-info .pytest_cache build
+	rm -rf $(VENV) $(FLOOR_VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache build

@@ -36,7 +36,7 @@ class _Chunk(NamedTuple):
     bands: np.ndarray  # band keys
 
 
-def _work(args) -> _Chunk:
+def _work(args: tuple[str, int, int, DedupConfig]) -> _Chunk:
     db_path, lo, hi, config = args
     conn = sqlite3.connect(store.readonly_uri(db_path), uri=True)
     try:

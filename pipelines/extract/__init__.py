@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from lxml.html import HtmlElement
+
 from ..model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
 from . import clean, convert, docmeta, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
@@ -48,13 +50,13 @@ def clean_title(title: str | None) -> str | None:
     return metadata.clean_title(title)
 
 
-def _is_logo(h1) -> bool:
+def _is_logo(h1: HtmlElement) -> bool:
     """An <h1> that is the site's logo: an image, or a link to the home page."""
     return h1.find(".//img") is not None or any(
         re.fullmatch(r"(https?://[^/]+)?/?(index\.\w+)?", (a.get("href") or "").strip()) for a in h1.iter("a"))
 
 
-def _html_title(root) -> str | None:
+def _html_title(root: HtmlElement) -> str | None:
     """The heading (h1-h3) the <title> starts with, the longest if several (the document's own
     heading: the <title> adds the site's name; a column name or an author line in a heading is not
     it); else the first <h1> that is not the site's logo; else the <title> (cleaned later)."""
@@ -75,7 +77,7 @@ def _html_title(root) -> str | None:
     return None
 
 
-def _topic_title(root) -> str | None:
+def _topic_title(root: HtmlElement) -> str | None:
     """A thread's topic (put on top of its text): the page title, without the site's name."""
     return clean_title(_html_title(root))
 
@@ -84,7 +86,7 @@ META_DATE_NAMES = ("article:published_time", "og:release_date", "pubdate", "publ
                    "publish_date", "og:published_time", "date")
 
 
-def _meta_date(root) -> str | None:
+def _meta_date(root: HtmlElement) -> str | None:
     for el in root.iter("meta"):
         name = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
         if name in META_DATE_NAMES and (d := metadata.iso_date(el.get("content"))):
@@ -92,7 +94,7 @@ def _meta_date(root) -> str | None:
     return None
 
 
-def _container_lines(root, xpaths: list[str]) -> list[str] | None:
+def _container_lines(root: HtmlElement, xpaths: list[str]) -> list[str] | None:
     for xp in xpaths:
         try:
             found = root.xpath(xp)
@@ -155,9 +157,9 @@ def _body_lines(page: Page, text: str, rules: Rules, url: str, hints: SiteHints 
     containers = family.containers if family else []
     if hints is not None and hints.body_container:
         containers = [hints.body_container, *containers]
-    if containers and (lines := _container_lines(root, containers)):
+    if containers and (container_lines := _container_lines(root, containers)):
         # the link share is only asked for when a page has no prose line: counted then, not on every page
-        return _Body(page_lines, lines, title, "container", family_id,
+        return _Body(page_lines, container_lines, title, "container", family_id,
                      _TreeFacts(date, topic, lambda: html.link_density(root)))
     if family:
         title = metadata.member_share_title(page_lines) or title
@@ -230,7 +232,7 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
     return Extraction(docs, encoding, family_id, found.extractor)
 
 
-def _is_listing(body: str, links) -> bool:
+def _is_listing(body: str, links: Callable[[], tuple[int, int]]) -> bool:
     """An index or navigation page: no line of prose in what is left, and mostly links.
     `links()` gives (text chars, link chars) of the page."""
     if any(clean.is_prose(x) for x in body.split("\n")):

@@ -12,6 +12,7 @@ import re
 from pipelines.han import HAN
 
 from . import intros, metadata, notices, watermark
+from .passes import Vocabulary
 from .rules import Family, Rules
 
 SENTENCE_END = "。！？!?；;…”’」』）)】》"
@@ -135,7 +136,8 @@ def drop_tips(lines: list[str], rules: Rules) -> list[str]:
     files or the site (pipelines/extract/cleaning.yaml's vocabulary). A header followed by numbered
     lines that do not (a safety notice's own `温馨提示` / `1、不要私拉乱接电线`) is the document's."""
     vocab = notices.load()
-    out, in_tips = [], False
+    out: list[str] = []
+    in_tips = False
     for i, line in enumerate(lines):
         if any(p.search(line) for p in rules.tip_headers):
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -153,7 +155,7 @@ def drop_tips(lines: list[str], rules: Rules) -> list[str]:
     return out
 
 
-def _is_tip(line: str, vocab) -> bool:
+def _is_tip(line: str, vocab: Vocabulary) -> bool:
     """A numbered tip of the site: short, and speaking its vocabulary (a site word, or two of the
     site's and the file's words), not a document's own item."""
     if is_prose_block(line):

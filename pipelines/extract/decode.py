@@ -185,8 +185,8 @@ def decode_page(body: bytes, content_type: str | None = None) -> Decoded:
         while cut > MAX_DECODE_BYTES - 3 and 0x80 <= body[cut] < 0xC0:  # not inside a UTF-8 character
             cut -= 1
         body = body[:cut]
-    bom_charset, bom = read_bom(body)
-    if bom_charset is not None:
+    bom_charset, bom = read_bom(body)  # (None, None), or the charset and its mark
+    if bom_charset is not None and bom is not None:
         return _read(body[len(bom):], bom_charset, "bom")
     if not body.isascii():
         try:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import functools
 import pathlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import NamedTuple
+from importlib.resources.abc import Traversable
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -96,7 +98,7 @@ class Vocabulary:
 
 
 @functools.cache
-def vocabulary(path=VOCABULARY_FILE) -> Vocabulary:
+def vocabulary(path: str | Traversable = VOCABULARY_FILE) -> Vocabulary:
     """The vocabulary in `path`: a file name or a Traversable (importlib.resources)."""
     v = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))
     return Vocabulary(
@@ -183,7 +185,7 @@ def find_doc_date(text: str, vocab: Vocabulary) -> str | None:
 
 # ---------------------------------------------------------------------------- kinds of report
 
-def _occurrences(text: str, word: str):
+def _occurrences(text: str, word: str) -> Iterator[int]:
     """Start of each occurrence of `word` in `text`, left to right, not overlapping."""
     i = text.find(word)
     while i >= 0:
@@ -218,7 +220,7 @@ def find_types(text: str, vocab: Vocabulary) -> list[str]:
 # ---------------------------------------------------------------------------- issuer
 
 @functools.lru_cache(maxsize=1)
-def _gazetteer():
+def _gazetteer() -> Any:  # cpca ships no types
     """cpca's Aho-Corasick matcher over China's administrative divisions (province, city, county),
     built from the adcodes table in its package."""
     import cpca
@@ -360,7 +362,7 @@ def describe(title: str | None, text: str | None) -> ReportMeta:
     if level is None:  # 我县, 全县: the level the text speaks for most often; else who leads it
         for words in (vocab.text_level_words, vocab.text_level_leaders):
             counts = {lvl: sum(text.count(w) for w in ws) for lvl, ws in words.items()}
-            best = max(counts, key=counts.get)
+            best = max(counts, key=counts.__getitem__)
             if counts[best]:
                 level = best
                 break
@@ -383,7 +385,7 @@ def describe(title: str | None, text: str | None) -> ReportMeta:
 
 # ---------------------------------------------------------------------------- evaluation
 
-def score(cases: list[dict], predict=None) -> dict[str, dict]:
+def score(cases: list[dict], predict: Callable[[str | None, str | None], ReportMeta] | None = None) -> dict[str, Any]:
     """Precision and recall of each field over labelled cases ({title, text, expect}).
 
     A list field counts its items (a predicted year that is not labelled is a false positive, a
@@ -394,9 +396,9 @@ def score(cases: list[dict], predict=None) -> dict[str, dict]:
     if predict is None:
         from .convert import to_simplified
 
-        def predict(title, text):
+        def predict(title: str | None, text: str | None) -> ReportMeta:
             return describe(to_simplified(title or ""), to_simplified(text or ""))
-    tally = {f: {"tp": 0, "predicted": 0, "labelled": 0} for f in FIELDS}
+    tally: dict[str, dict[str, float]] = {f: {"tp": 0, "predicted": 0, "labelled": 0} for f in FIELDS}
     misses = []
     for case in cases:
         got = predict(case.get("title"), case.get("text")).to_json()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from itertools import islice
 
 import lxml.etree
@@ -49,7 +50,8 @@ PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”]")
 NUMBER_SEP = re.compile(r"[,.:](?<=\d[,.:])(?=\d)")
 
 
-def punct_count(text: str, _find=PUNCT.findall, _seps=NUMBER_SEP.findall) -> int:
+def punct_count(text: str, _find: Callable[[str], list[str]] = PUNCT.findall,
+                _seps: Callable[[str], list[str]] = NUMBER_SEP.findall) -> int:
     """Prose punctuation marks in `text` (one regex with the number rule inside costs 4x as much:
     this runs on every text node of a page)."""
     n = len(_find(text))
@@ -349,7 +351,7 @@ class _Stats:
 
     __slots__ = ("chars", "link", "punct", "score", "own_chars", "own_link", "own_punct")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.chars = self.link = self.punct = 0
         self.score = 0.0
         self.own_chars = self.own_link = self.own_punct = 0
@@ -381,7 +383,7 @@ def score_tree(root: HtmlElement, short_ok: bool = False) -> dict[HtmlElement, _
     """Per element: subtree chars, link chars, punctuation and block score (summed)."""
     stats: dict[HtmlElement, _Stats] = {}
 
-    def walk(el, in_link: bool, in_chrome: bool, in_content: bool = False) -> _Stats:
+    def walk(el: HtmlElement, in_link: bool, in_chrome: bool, in_content: bool = False) -> _Stats:
         tag = el.tag
         st = _Stats()
         link = in_link or tag == "a"

@@ -45,8 +45,8 @@ def load(path: str | Traversable = CLEANING_FILE) -> Vocabulary:
     d = yaml.safe_load(han.expand((pathlib.Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")))
     n, w, i, t = d["notices"], d["watermarks"], d["intros"], d["titles"]
     # the listed headers and every modifier + head noun of their class (特别说明, 下载必看)
-    words = set(n["headers"]) | {m + h for m in n.get("header_modifiers", []) for h in n.get("header_nouns", [])}
-    words = sorted(words, key=len, reverse=True)
+    listed = set(n["headers"]) | {m + h for m in n.get("header_modifiers", []) for h in n.get("header_nouns", [])}
+    words = sorted(listed, key=len, reverse=True)
     headers = "|".join(re.escape(h) for h in words)
     long_headers = "|".join(re.escape(h) for h in words if len(h) >= 4)
     short_headers = "|".join(re.escape(h) for h in words if len(h) < 4)
