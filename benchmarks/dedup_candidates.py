@@ -34,7 +34,6 @@ from pipelines.dedup import (  # noqa: E402
     fingerprint,
     minhash,  # noqa: E402
 )
-from pipelines.extract import Extraction  # noqa: E402
 from pipelines.ingest import run_extraction  # noqa: E402
 from pipelines.model import Page  # noqa: E402
 
@@ -94,7 +93,7 @@ def main(argv=None):
     texts, labels, truncated = [], [], []
     for p in pages:
         r = run_extraction(Page(p.url, p.html))
-        if isinstance(r, Extraction) and r.documents and len(r.documents[0].text) >= 100:
+        if r.documents and len(r.documents[0].text) >= 100:
             texts.append(r.documents[0].text)
             labels.append(p.cluster)
             truncated.append("truncated" in p.variant)

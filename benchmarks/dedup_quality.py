@@ -29,7 +29,6 @@ from datasketch import MinHash, MinHashLSH  # noqa: E402
 from gen_dedup_collection import generate  # noqa: E402
 from pipelines import store  # noqa: E402
 from pipelines.dedup import DedupConfig, Deduplicator  # noqa: E402
-from pipelines.extract import Extraction  # noqa: E402
 from pipelines.ingest import Ingestor, run_extraction  # noqa: E402
 from pipelines.model import Page  # noqa: E402
 
@@ -78,7 +77,7 @@ def naive(pages, extracted) -> tuple[dict, float]:
     pred = {}
     t = time.perf_counter()
     for gp, result in zip(pages, extracted, strict=True):
-        docs = result.documents if isinstance(result, Extraction) else []
+        docs = result.documents
         if not docs or len(docs[0].text) < 100:
             pred[gp.url] = f"rejected:{gp.url}"
             continue

@@ -10,7 +10,7 @@ A worker that dies (out of memory, a crash in a C extension) fails the page it h
 `WorkerDied` and is replaced; the caller may try the page again. Each page has a time budget
 (`time_budget`, pipelines/timelimit.py) that the worker enforces itself; a worker that holds a page
 well past it (stuck inside one C call) is killed and replaced, and the page's answer is an
-`ExtractionTimeout` — a rejection with a reason, not a retry. Workers ignore Ctrl-C (the crawl
+Extraction with an `extract_timeout` problem — a rejection with a reason, not a retry. Workers ignore Ctrl-C (the crawl
 process shuts down gracefully and still needs them for the pages in flight) and leave when the
 crawl process is gone (`kill -9`).
 """
@@ -26,6 +26,7 @@ import signal
 import threading
 import time
 
+from pipelines.model import Extraction
 from pipelines.timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, hard_limit
 
 logger = logging.getLogger(__name__)
@@ -58,11 +59,12 @@ def _serve(conn, parent_pid: int, warm_up, budget: float | None = None) -> None:
         if task is None:
             return
         page, hints = task
-        result = run_extraction(page, hints, budget)  # failures (and running out of time) come back as values
+        result = run_extraction(page, hints, budget)  # an Extraction, with its problem if it failed
         try:
             conn.send(result)
-        except Exception as e:  # noqa: BLE001 - an exception that does not pickle
-            conn.send(RuntimeError(f"{e.__class__.__name__} while returning the extraction: {e}"))
+        except Exception as e:  # noqa: BLE001 - a result that does not pickle
+            conn.send(Extraction.failed("extract_error",
+                                        f"RuntimeError: {e.__class__.__name__} while returning the extraction: {e}"))
 
 
 # --- the crawl process's side -----------------------------------------------------------------
@@ -108,7 +110,8 @@ class ExtractionPool:
         self.idle.append(worker)
 
     async def run(self, page, hints=None):
-        """run_extraction(page, hints) in a worker: an Extraction, or the exception it failed with."""
+        """run_extraction(page, hints) in a worker: an Extraction (with its problem if it failed).
+        Raises WorkerDied when the worker died holding the page (the caller may try again)."""
         if self.closed:
             raise WorkerDied("the extraction pool is closed")
         if not self.workers:  # the last one died before it was ready: nothing would ever answer
@@ -164,13 +167,13 @@ class ExtractionPool:
             worker.overdue = None
 
     def _overdue(self, worker: _Worker) -> None:
-        """The worker has held its page far past the time budget: the page is answered with
-        ExtractionTimeout (rejected, not retried) and the worker is killed and replaced."""
+        """The worker has held its page far past the time budget: the page is answered with an
+        `extract_timeout` problem (rejected, not retried) and the worker is killed and replaced."""
         worker.overdue = None
         seconds = hard_limit(self.time_budget)
         logger.error("extraction worker %s held a page for %.0f s: killing it", worker.process.pid, seconds)
         if worker.future is not None and not worker.future.done():
-            worker.future.set_result(ExtractionTimeout(self.time_budget))
+            worker.future.set_result(Extraction.failed("extract_timeout", str(ExtractionTimeout(self.time_budget))))
         worker.process.kill()
         self._died(worker, f"killed after holding a page for {seconds:.0f} s")
         self._dispatch()

@@ -150,7 +150,7 @@ class CorpusPipeline:
         """A profile names its sites' chrome family; extraction detects one per page (the profile's
         is used only where the page shows none). Disagreement on a document page means the
         (unverified) profile or the family rules need a look."""
-        expected, found = item.get("family"), getattr(result, "family", None)
+        expected, found = item.get("family"), result.family
         if expected and found and expected != found and item.get("kind") == "document":
             self.inc(f"docsites/family_mismatch/{item.get('site')}")
             if (item.get("site"), found) not in self.warned:
@@ -158,7 +158,7 @@ class CorpusPipeline:
                 logger.warning("profile %s says chrome family %s, extraction found %s on %s",
                                item.get("site"), expected, found, item["url"])
 
-    async def extract(self, page: Page, hints=None):
+    async def extract(self, page: Page, hints=None) -> Extraction:
         for attempt in (1, 2):
             try:
                 return await self.pool.run(page, hints)
@@ -166,4 +166,4 @@ class CorpusPipeline:
                 # a worker died (out of memory, a crash in a C extension): the pool replaced it; once more
                 logger.error("extraction worker died on %s (attempt %d)", page.url, attempt)
                 error = e
-        return RuntimeError(f"extraction worker died: {error}")
+        return Extraction.failed("extract_error", f"RuntimeError: extraction worker died: {error}")

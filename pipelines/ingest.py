@@ -2,7 +2,7 @@
 
 `Ingestor.ingest(page)` is what `docsites ingest`, `docsites rebuild` and the Scrapy item pipeline
 call. Extraction is pure and may run elsewhere (a worker process): `Ingestor.store(page, result)`
-takes its result, or the exception it raised, and does the database part in one transaction (a
+takes its Extraction (a failure is one too, with its `problem`: `run_extraction`) and does the database part in one transaction (a
 savepoint when the caller batches pages in a transaction of its own). `prepared()` runs that pure
 part, and the dedup fingerprints of what it found, in worker processes for a stream of pages.
 """
@@ -26,7 +26,7 @@ from .dedup import DedupConfig, Deduplicator, Fingerprint, Match, fingerprint
 from .extract import Extraction, SiteHints, extract_page, site_of
 from .extract.boilerplate import Change, SiteBoilerplate
 from .extract.decode import DecodeError
-from .model import Document, HintsLookup, Page, Rejection, document_id
+from .model import Document, HintsLookup, Page, Problem, Rejection, document_id
 from .timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout, time_limit
 
 logger = logging.getLogger(__name__)
@@ -63,16 +63,15 @@ class Ingestor:
     def ingest(self, page: Page) -> list[Outcome]:
         return self.store(page, run_extraction(page))
 
-    def store(self, page: Page, result: Result, fingerprints: list[Fingerprint] | None = None) -> list[Outcome]:
+    def store(self, page: Page, result: Extraction, fingerprints: list[Fingerprint] | None = None) -> list[Outcome]:
         """`fingerprints`: the dedup fingerprints of `result.documents`, one each, if they were
         taken with this index's config where the extraction ran (`prepare`)."""
         with store.transaction(self.db):
-            encoding = result.encoding if isinstance(result, Extraction) else None
             if self.keep_pages:
-                store.save_page(self.db, page, encoding)
+                store.save_page(self.db, page, result.encoding)
             # the page's lines are counted first, so its own documents are cut with what it taught
-            change = self.boilerplate.learn(page.url, result.documents if isinstance(result, Extraction) else [])
-            if fingerprints and isinstance(result, Extraction):
+            change = self.boilerplate.learn(page.url, result.documents)
+            if fingerprints:
                 for doc, fp in zip(result.documents, fingerprints, strict=True):
                     self._primed[id(doc)] = fp  # a document cut by the boilerplate is another object: not primed
             try:
@@ -83,7 +82,7 @@ class Ingestor:
                 self._reclean(change)
         return outcomes
 
-    def _store_page(self, page: Page, result: Result) -> list[Outcome]:
+    def _store_page(self, page: Page, result: Extraction) -> list[Outcome]:
         held = self._held(page.url)
         outcomes = self._outcomes(page, result)
         store.clear_page_outcomes(self.db, page.url, keep_parts=max(o.part for o in outcomes) + 1)
@@ -110,20 +109,9 @@ class Ingestor:
         store.record_rejection(self.db, Rejection(url, reason, detail, part, site, title))
         return Outcome(url, part, "rejected", reason)
 
-    def _outcomes(self, page: Page, result: Result) -> list[Outcome]:
-        site = site_of(page.final_url or page.url)
-        if page.error is not None:
-            return [self._reject(page.url, "fetch_error", page.error, site=site)]
-        if page.status >= 400 or page.status < 200:
-            return [self._reject(page.url, "http_error", f"HTTP {page.status}", site=site)]
-        if isinstance(result, ExtractionTimeout):
-            return [self._reject(page.url, "extract_timeout", str(result), site=site)]
-        if isinstance(result, DecodeError):
-            return [self._reject(page.url, "decode_error", str(result), site=site)]
-        if isinstance(result, Exception):
-            return [self._reject(page.url, "extract_error", f"{result.__class__.__name__}: {result}", site=site)]
-        if not result.documents:
-            return [self._reject(page.url, "not_a_document", "no document body found", site=site)]
+    def _outcomes(self, page: Page, result: Extraction) -> list[Outcome]:
+        if (problem := page_problem(page, result)) is not None:
+            return [self._reject(page.url, problem.reason, problem.detail, site=site_of(page.final_url or page.url))]
         return [self._store_document(self.boilerplate.strip(doc)) for doc in result.documents]
 
     def _store_document(self, doc: Document, prefer_id: str | None = None) -> Outcome:
@@ -228,14 +216,25 @@ def _warm_up() -> None:
             logger.exception("warming extraction up failed")
 
 
-# What extracting a page comes to: its documents, or the failure (a page that fails still gets an outcome)
-Result = Extraction | Exception | ExtractionTimeout
+def page_problem(page: Page, result: Extraction) -> Problem | None:
+    """Why `page` gives no document, or None: the one place a failed page's rejection comes from
+    (no answer, an error status, extraction's own `problem`, nothing found)."""
+    if page.error is not None:
+        return Problem("fetch_error", page.error)
+    if page.status >= 400 or page.status < 200:
+        return Problem("http_error", f"HTTP {page.status}")
+    if result.problem is not None:
+        return result.problem
+    if not result.documents:
+        return Problem("not_a_document", "no document body found")
+    return None
 
 
-def run_extraction(page: Page, hints: SiteHints | None = None, budget: float | None = DEFAULT_TIME_BUDGET) -> Result:
+def run_extraction(page: Page, hints: SiteHints | None = None, budget: float | None = DEFAULT_TIME_BUDGET) -> Extraction:
     """extract_page (with the page's site-profile `hints`, if any) within a time budget of `budget`
-    seconds (pipelines/timelimit.py), with its failure returned as a value so the page still gets an
-    outcome."""
+    seconds (pipelines/timelimit.py). Always an Extraction: a failure is one with its `problem`
+    (`decode_error`, `extract_timeout`, `extract_error`), so the page still gets an outcome. The
+    one place extraction's exceptions become problems."""
     if page.status >= 400 or page.status < 200:
         return Extraction()
     if budget:
@@ -245,17 +244,20 @@ def run_extraction(page: Page, hints: SiteHints | None = None, budget: float | N
             return extract_page(page, hints=hints)
     except ExtractionTimeout as e:
         logger.warning("extraction of %s stopped: %s", page.url, e)
-        return e
+        return Extraction.failed("extract_timeout", str(e))
+    except DecodeError as e:
+        logger.warning("extraction failed for %s: %s", page.url, e)
+        return Extraction.failed("decode_error", str(e))
     except Exception as e:  # noqa: BLE001 - any extractor failure becomes a rejection, not a lost page
         logger.warning("extraction failed for %s: %s", page.url, e)
-        return e
+        return Extraction.failed("extract_error", f"{e.__class__.__name__}: {e}")
 
 
 def prepare(page: Page, hints: SiteHints | None, config: DedupConfig | None) -> tuple:
     """(run_extraction's result, the dedup fingerprints of its documents): the CPU work of a page
     that needs no database, for a worker process; `Ingestor.store(page, *prepare(...))` stores it."""
     result = run_extraction(page, hints)
-    if config is None or not isinstance(result, Extraction):
+    if config is None or not result.documents:
         return result, None
     return result, [fingerprint(doc.text, config) for doc in result.documents]
 
@@ -337,7 +339,7 @@ def reextract_part(db: sqlite_utils.Database, url: str, part: int, hints: HintsL
     page = store.get_page(db, url)
     hints = hints or (lambda page: stored_hints(db, page))
     result = run_extraction(page, hints(page)) if page else None
-    if not isinstance(result, Extraction):
+    if result is None or result.problem is not None:
         return None
     doc = next((d for d in result.documents if d.part == part), None)
     return SiteBoilerplate(db).strip(doc) if doc else None

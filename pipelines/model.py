@@ -158,10 +158,31 @@ class SiteHints:
 HintsLookup = Callable[[Page], SiteHints | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a page gives no documents: the reason code of its `rejected` row and a detail.
+    Extraction's: `decode_error` (no charset reads it), `extract_timeout` (past its time budget),
+    `extract_error` (the extractor failed, or the worker running it died), `not_a_document`."""
+
+    reason: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
+
+
 @dataclass
 class Extraction:
+    """What extraction made of a page: its documents, or none and the `problem` that stopped it.
+    A failure is always this record (pipelines/ingest.py `run_extraction`), never an exception
+    passed on as a value; the page's rejection is written from `problem` (`page_problem`)."""
+
     documents: list[Document] = field(default_factory=list)
     encoding: str | None = None
     family: str | None = None
     extractor: str | None = None  # which body finder answered (for evaluation)
-    problem: str | None = None  # why an input is not a page at all (HTML without <body>)
+    problem: Problem | None = None
+
+    @classmethod
+    def failed(cls, reason: str, detail: str = "") -> Extraction:
+        return cls(problem=Problem(reason, detail))

@@ -107,7 +107,7 @@ def test_listing_and_tiny_pages_give_no_document():
 
 def test_html_without_body_is_a_problem_not_a_crash():
     result = extract_page(Page(url="x.html", body=b"<html><head><title>t</title></head></html>"))
-    assert result.documents == [] and "body" in result.problem
+    assert result.documents == [] and result.problem.reason == "not_a_document" and "<body>" in result.problem.detail
 
 
 def test_extract_page_is_picklable_and_pure():

@@ -10,7 +10,7 @@ import click
 
 from pipelines.ingest import run_extraction
 from pipelines.inputs import InputError, read_pages
-from pipelines.timelimit import DEFAULT_TIME_BUDGET, ExtractionTimeout
+from pipelines.timelimit import DEFAULT_TIME_BUDGET
 
 # Below this many inputs a process pool costs more to start than it saves.
 POOL_MIN_INPUTS = 8
@@ -23,10 +23,8 @@ def _extract_one(args: tuple[str, str | None, float]) -> tuple[str, list[dict], 
     try:
         for page in read_pages(path, url):
             result = run_extraction(page, budget=budget)
-            if isinstance(result, (Exception, ExtractionTimeout)):
-                return path, docs, f"{page.url}: {result.__class__.__name__}: {result}"
             docs.extend(d.to_json() for d in result.documents)
-            if getattr(result, "problem", None):
+            if result.problem is not None:
                 return path, docs, f"{page.url}: {result.problem}"
     except InputError as e:
         return path, docs, str(e)

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import sqlite_utils
 
 from .. import store
-from ..extract import Extraction
 from ..ingest import Ingestor, run_extraction, stored_hints
 from ..model import REPORT_FIELDS, Document, HintsLookup, Rejection
 from . import DedupConfig, Deduplicator
@@ -67,7 +66,7 @@ def rebuild(db: sqlite_utils.Database, config: DedupConfig | None = None, hints:
             if row["body"] is not None:
                 page = store.load_page(row)
                 result = run_extraction(page, hints(page))
-                if isinstance(result, Extraction):
+                if result.problem is None:
                     doc = next((d for d in result.documents if d.part == row["part"]), None)
                     doc = ing.boilerplate.strip(doc) if doc else None  # as it was stored
             if doc is None:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from ..model import Document, Extraction, Page, SiteHints  # noqa: F401 - the records, re-exported
+from ..model import Document, Extraction, Page, Problem, SiteHints  # noqa: F401 - the records, re-exported
 from . import clean, convert, docmeta, html, langid, metadata, pinyin, quality, thread
 from .decode import decode
 from .rules import Rules, detect_family, load, matches_a_line
@@ -188,7 +188,7 @@ def extract_page(page: Page, hints: SiteHints | None = None) -> Extraction:
         text = text[:html.MAX_HTML_CHARS]
     found = _body_lines(page, text, rules, url, hints)
     if found is None:
-        return Extraction([], encoding, problem="HTML without a <body> (or no markup at all)")
+        return Extraction([], encoding, problem=Problem("not_a_document", "HTML without a <body> (or no markup at all)"))
     page_lines, lines, title, facts, family_id = found.page_lines, found.lines, found.title, found.facts, found.family_id
     if page.kind != "text":  # an HTML page: its flattened text, not its markup (see pinyin.strip_page)
         page_lines, lines, title = pinyin.strip_page(page_lines, lines, title)
