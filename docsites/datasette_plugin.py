@@ -348,10 +348,13 @@ class OnePassFacet(NarrowFacet):
         # the matching rows read once into `m`; with no condition, each count walks the narrow
         # table's index of its column (store.FACET_INDEXED) in order instead
         whole = self.whole_table(columns)
-        counts = " union all ".join(
-            f"select * from ({count_sql(column, column in arrays, FACET_TABLE if whole else 'm', size, i)})"
-            for i, column in enumerate(columns))
-        rows = await self.count(columns, lambda rows: counts if whole else f"with m as materialized ({rows}) {counts}")
+
+        def counts(table: str) -> str:
+            return " union all ".join(f"select * from ({count_sql(column, column in arrays, table, size, i)})"
+                                      for i, column in enumerate(columns))
+        # (a corpus served read-only may predate the narrow table: then the second source, documents)
+        rows = await self.count(columns, lambda rows: counts(FACET_TABLE) if whole and FACET_TABLE in rows
+                                else f"with m as materialized ({rows}) {counts('m')}")
         if rows is None:
             return [], columns
         by_facet: dict[int, list] = {}

@@ -394,3 +394,21 @@ def test_no_sql_keeps_tables_and_canned_queries_only(tmp_path):
         assert len(server.json("/corpus/documents.json", _search="知识产权", _shape="array")) == 2
     finally:
         server.stop()
+
+
+def test_facets_of_a_corpus_without_the_narrow_table(tmp_path):
+    """A corpus served as it is (read-only, from before the narrow facet table) counts from documents."""
+    from datasette.app import Datasette
+    path = str(tmp_path / "corpus.db")
+    make_corpus(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        for name in store.FACET_TRIGGERS:
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(f"DROP TABLE {store.FACET_TABLE}")
+    conn.close()
+    ds = Datasette([path], metadata=load_metadata(path), settings={"suggest_facets": False})
+    for query, levels, sites in (("", {"市": 2}, {"wk.example": 4}), ("?_search=%E7%A7%91", {"市": 2}, {"wk.example": 3})):
+        facets = asyncio.run(ds.client.get(f"/corpus/documents.json{query}")).json()["facet_results"]
+        assert {r["value"]: r["count"] for r in facets["admin_level"]["results"]} == levels
+        assert {r["value"]: r["count"] for r in facets["site"]["results"]} == sites
