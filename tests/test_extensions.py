@@ -14,7 +14,7 @@ from pipelines.ingest import Ingestor, stored_hints
 from pipelines.model import Page, SiteHints
 from tests.sitefarm import ROOT
 
-CORE = {"_schema", "pages", "documents", "duplicates", "rejected", "crawl_runs"}
+CORE = {"_schema", "pages", "documents", "documents_facets", "duplicates", "rejected", "crawl_runs"}
 DEFAULT_PARTS = {"dedup_signatures", "dedup_bands", "dedup_meta",
                  "boilerplate_sites", "boilerplate_lines", "boilerplate_pages", "documents_fts"}
 
