@@ -335,3 +335,8 @@ def test_promo_sentence_by_class_cut_from_its_paragraph(rules):
     assert clean.drop_promos([line], rules) == ["居民参与社区事务的热情明显提高。"]
     own = "更多的资料将在会后印发给各单位。"
     assert clean.drop_promos([own], rules) == [own]
+
+
+@pytest.mark.parametrize("line", ["本文档共12页,可免费试读3页", "免费阅读已结束,下载后查看全部内容"])
+def test_read_quota_lines_by_class(rules, line):
+    assert clean.is_chrome_line(line, rules)

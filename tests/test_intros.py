@@ -67,3 +67,13 @@ def test_an_editor_intro_that_closes_with_come_and_see_goes():
 
 def test_an_outro_that_thanks_for_reading_goes():
     assert intros.drop([DOC, "感谢您的阅读,本文由本站编辑整理,仅供参考。"]) == [DOC]
+
+
+def test_a_collection_lead_closing_with_please_refer_goes():
+    assert intros.drop(["下文是关于疫情防控倡议书的范文,请参考。", DOC]) == [DOC]
+
+
+def test_an_outro_about_the_content_above_goes_but_a_report_ending_stays():
+    assert intros.drop([DOC, "以上就是关于疫情防控倡议书的全部内容,希望能帮到你。"]) == [DOC]
+    own = "以上是我的述职报告,请各位领导和同志们审议。"
+    assert intros.drop([DOC, own]) == [DOC, own]
