@@ -7,18 +7,30 @@ import threading
 import time
 
 
+def children(pid: int) -> list[int]:
+    """The direct children of a process (of each of its threads). A thread or the process may end
+    while it is read: what is gone has no children."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found = []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except OSError:  # the thread ended between the listing and the read
+            continue
+    return found
+
+
 def tree_pids(pid: int) -> list[int]:
     """A process and all its descendants."""
     found, todo = [], [pid]
     while todo:
         p = todo.pop()
         found.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            continue
+        todo += children(p)
     return found
 
 

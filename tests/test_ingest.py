@@ -20,6 +20,7 @@ from warcio.warcwriter import WARCWriter
 from docsites.cli import cli
 from pipelines import search, store
 from pipelines.extract.convert import to_traditional
+from tests.proctree import children
 from tests.test_dedup import html, report
 
 BIN = os.path.dirname(sys.executable)
@@ -151,14 +152,6 @@ def test_kill_9_keeps_every_committed_batch_whole_and_a_rerun_finishes(tmp_path)
     db.close()
     subprocess.run(cmd, check=True, capture_output=True)
     assert corpus(db_path) == corpus(reference)
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found += [int(c) for c in f.read().split()]
-    return found
 
 
 def alive(pid: int) -> bool:
