@@ -81,34 +81,31 @@ def halves(name, items, preds):
         print(f"mean F1 of {label} pages, half {half}: {statistics.mean(ks):.4f} ({len(ks)})")
 
 
-def fixtures():
+def _gold_pages(folder: str, host: str, label):
+    """Pages of tests/fixtures/`folder` with their `.gold.json`, as evaluate's items; `label(path,
+    gold)` names a page's class. A page whose gold is no document is left to the tests."""
     items = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "extract", "*"))):
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", folder, "*"))):
         if path.endswith(".gold.json"):
             continue
         with open(path.rsplit(".", 1)[0] + ".gold.json", encoding="utf-8") as f:
             gold = json.load(f)
         if not gold:
-            continue  # a page that must give no document: covered by the tests
+            continue
         kind = "text" if path.endswith(".txt") else "html"
-        items.append((path, "http://sample.example/" + os.path.basename(path), kind, [g["text"] for g in gold],
-                      os.path.basename(path).split(".")[0]))
+        items.append((path, f"http://{host}/" + os.path.basename(path), kind, [g["text"] for g in gold],
+                      label(path, gold)))
     return items
+
+
+def fixtures():
+    return _gold_pages("extract", "sample.example", lambda path, gold: os.path.basename(path).split(".")[0])
 
 
 def twins():
     """Invented pages in the style of sites the devsets do not hold (tests/fixtures/twins): the same
     trap classes in other wording, order and markup, and pages that must survive (`keep-*`); per class."""
-    items = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "twins", "*"))):
-        if path.endswith(".gold.json"):
-            continue
-        with open(path.rsplit(".", 1)[0] + ".gold.json", encoding="utf-8") as f:
-            gold = json.load(f)
-        kind = "text" if path.endswith(".txt") else "html"
-        items.append((path, "http://twin.example/" + os.path.basename(path), kind, [g["text"] for g in gold],
-                      gold[0]["class"]))
-    return items
+    return _gold_pages("twins", "twin.example", lambda path, gold: gold[0]["class"])
 
 
 def gold_by_page(path: str) -> dict[str, list[str]]:

@@ -272,6 +272,21 @@ class NarrowFacet(Facet):
                 "toggle_url": path_with_removed_args(self.request, {f"_facet_{self.type}": column}),
                 "truncated": truncated}
 
+    async def per_column(self, sql_of, key, shown=lambda value: value) -> tuple[list, list]:
+        """Datasette's (results, timed out) for facets counted a column at a time: `sql_of(column,
+        rows, size)` counts `column`'s values over the rows' SQL, `key(column, value)` is the filter
+        that selects a value."""
+        results, timed_out = [], []
+        size = self.get_facet_size()
+        for column, source in self.columns():
+            rows = await self.count([column], lambda rows, column=column: sql_of(column, rows, size))
+            if rows is None:
+                timed_out.append(column)
+                continue
+            values = self.values(rows[:size], lambda value, column=column: key(column, value), shown=shown)
+            results.append(self.result(column, source, self.type, values, len(rows) > size))
+        return results, timed_out
+
     def columns(self) -> list[tuple[str, str]]:
         """(column, source of the config) of each facet of this type asked for."""
         out = {}
@@ -292,19 +307,11 @@ class YearFacet(NarrowFacet):
     type = "year"
 
     async def facet_results(self):
-        results, timed_out = [], []
-        size = self.get_facet_size()
-        for column, source in self.columns():
+        def year_counts(column: str, rows: str, size: int) -> str:
             col = escape_sqlite(column)
-            rows = await self.count([column], lambda rows, col=col: (
-                f"select substr({col}, 1, 4) as value, count(*) as count from ({rows}) "
-                f"where {col} glob '[0-9][0-9][0-9][0-9]*' group by value order by value desc limit {size + 1}"))
-            if rows is None:
-                timed_out.append(column)
-                continue
-            values = self.values(rows[:size], lambda value, column=column: f"{column}__startswith")
-            results.append(self.result(column, source, self.type, values, len(rows) > size))
-        return results, timed_out
+            return (f"select substr({col}, 1, 4) as value, count(*) as count from ({rows}) "
+                    f"where {col} glob '[0-9][0-9][0-9][0-9]*' group by value order by value desc limit {size + 1}")
+        return await self.per_column(year_counts, lambda column, value: f"{column}__startswith")
 
 
 class TagsFacet(NarrowFacet):
@@ -313,16 +320,8 @@ class TagsFacet(NarrowFacet):
     type = "tags"
 
     async def facet_results(self):
-        results, timed_out = [], []
-        size = self.get_facet_size()
-        for column, source in self.columns():
-            rows = await self.count([column], lambda rows, column=column: count_sql(column, True, f"({rows})", size))
-            if rows is None:
-                timed_out.append(column)
-                continue
-            values = self.values(rows[:size], lambda value, column=column: array_key(column, value), shown=str)
-            results.append(self.result(column, source, self.type, values, len(rows) > size))
-        return results, timed_out
+        return await self.per_column(lambda column, rows, size: count_sql(column, True, f"({rows})", size),
+                                     array_key, shown=str)
 
 
 class OnePassFacet(NarrowFacet):
